@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "certaudit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "CertAudit", targets: ["CertAudit"]),
+        .executable(name: "certaudit", targets: ["certaudit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // System OpenSSL 3 (Debian: libssl-dev). Only the C shim below includes its headers.
+        .systemLibrary(
+            name: "CertAuditOpenSSLSystem",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // Bytes-in/bytes-out C API over OpenSSL: PKCS#12 today; no OpenSSL pointer crosses into Swift.
+        .target(
+            name: "CCertAuditOpenSSL",
+            dependencies: ["CertAuditOpenSSLSystem"],
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
+        .target(
+            name: "CertAudit",
+            dependencies: [
+                "CCertAuditOpenSSL",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "certaudit",
+            dependencies: [
+                "CertAudit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "CertAuditTests",
+            dependencies: ["CertAudit"]
+        ),
+    ]
+)

@@ -1,0 +1,53 @@
+// certaudit's C shim over system OpenSSL 3.
+// Bytes in, bytes out: no OpenSSL type appears in this header, so no OpenSSL pointer reaches Swift.
+#ifndef CCERTAUDIT_OPENSSL_H
+#define CCERTAUDIT_OPENSSL_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Outcome of reading a PKCS#12 file.
+typedef enum {
+    CA_P12_OK = 0,
+    CA_P12_NOT_PKCS12 = 1,     ///< the bytes are not a PKCS#12 PFX structure
+    CA_P12_BAD_PASSWORD = 2,   ///< MAC check or decryption failed with this password
+    CA_P12_CORRUPT = 3,        ///< PFX structure parsed, but its contents could not be decoded
+    CA_P12_UNSUPPORTED = 4,    ///< an algorithm OpenSSL cannot load (e.g. legacy provider missing)
+    CA_P12_NO_MEMORY = 5
+} ca_p12_status;
+
+/// One certificate bag: DER bytes exactly as OpenSSL re-encodes them, and the bag's friendlyName.
+typedef struct {
+    unsigned char *der;
+    size_t der_len;
+    char *friendly_name;   ///< UTF-8, NUL-terminated, or NULL when the bag has none
+} ca_p12_cert;
+
+typedef struct {
+    ca_p12_cert *certs;
+    size_t count;
+    int private_keys;      ///< number of key bags (plain or shrouded)
+    char message[256];     ///< OpenSSL's reason when status != OK
+} ca_p12_contents;
+
+/// Loads the `default` and `legacy` providers once (RC2/3DES PKCS#12 need `legacy`).
+/// Returns 1 when the legacy provider is available, 0 when only `default` could be loaded.
+int ca_openssl_init(void);
+
+/// Reads every certificate bag of a PKCS#12 file.
+/// `password` is UTF-8; pass `NULL` for "no password" (distinct from the empty string: Windows exports
+/// use either). On any status but CA_P12_OK, `out` holds no certificates but may hold a message.
+/// Always call `ca_p12_contents_free` afterwards.
+ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *password,
+                          ca_p12_contents *out);
+
+void ca_p12_contents_free(ca_p12_contents *contents);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,23 @@
+#include "CCertAuditOpenSSL.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/provider.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int legacy_loaded = 0;
+
+static void load_providers(void) {
+    // Loading any provider explicitly turns off the implicit `default`, so load both.
+    OSSL_PROVIDER_load(NULL, "default");
+    legacy_loaded = OSSL_PROVIDER_load(NULL, "legacy") != NULL;
+    ERR_clear_error();
+}
+
+int ca_openssl_init(void) {
+    pthread_once(&init_once, load_providers);
+    return legacy_loaded;
+}

@@ -1,0 +1,16 @@
+/// A certificate, where it was found, and what the rules said about it.
+public struct AuditedCertificate: Sendable {
+    /// 0-based position among the certificates of its file.
+    public var index: Int
+    public var container: ContainerKind
+    public var location: String
+    public var friendlyName: String?
+    public var facts: CertificateFacts
+    public var products: [ProductMatch]
+    /// Sorted: most severe first, then by rule id.
+    public var findings: [Finding]
+
+    public var worstSeverity: Severity? {
+        findings.first?.severity
+    }
+}

@@ -1,0 +1,62 @@
+/// Base64 decoding over bytes that skips whitespace (PEM bodies), without Foundation.
+enum Base64 {
+    private static let table: [UInt8] = {
+        var table = [UInt8](repeating: 0xff, count: 256)
+        for (index, byte) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
+            table[Int(byte)] = UInt8(index)
+        }
+        table[Int(UInt8(ascii: "-"))] = 62  // URL-safe alphabet, seen in hand-made files
+        table[Int(UInt8(ascii: "_"))] = 63
+        return table
+    }()
+
+    enum Failure: Error {
+        case invalidCharacter(UInt8)
+        case badLength
+    }
+
+    static func decode(_ text: ArraySlice<UInt8>) throws(Failure) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var count = 0
+        var padding = 0
+        try table.withUnsafeBufferPointer { (table) throws(Failure) in
+            for byte in text {
+                switch byte {
+                case 0x20, 0x09, 0x0a, 0x0d:
+                    continue
+                case UInt8(ascii: "="):
+                    padding += 1
+                    continue
+                default:
+                    break
+                }
+                let value = table[Int(byte)]
+                guard value != 0xff, padding == 0 else { throw .invalidCharacter(byte) }
+                accumulator = accumulator << 6 | UInt32(value)
+                count += 1
+                if count == 4 {
+                    out.append(UInt8(truncatingIfNeeded: accumulator >> 16))
+                    out.append(UInt8(truncatingIfNeeded: accumulator >> 8))
+                    out.append(UInt8(truncatingIfNeeded: accumulator))
+                    accumulator = 0
+                    count = 0
+                }
+            }
+        }
+        switch count {
+        case 0:
+            break
+        case 2:
+            out.append(UInt8(truncatingIfNeeded: accumulator >> 4))
+        case 3:
+            out.append(UInt8(truncatingIfNeeded: accumulator >> 10))
+            out.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+        default:
+            throw .badLength
+        }
+        guard padding <= 2 else { throw .badLength }
+        return out
+    }
+}

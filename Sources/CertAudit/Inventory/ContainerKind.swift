@@ -1,0 +1,7 @@
+/// The container a certificate was found in; remediation writes replacements in the same one.
+public enum ContainerKind: String, Sendable, CaseIterable {
+    case pem
+    case der
+    case pkcs7
+    case pkcs12
+}

@@ -1,0 +1,9 @@
+/// One certificate's DER as cut out of its container, before it is parsed.
+public struct ExtractedCertificate: Sendable {
+    public var der: ArraySlice<UInt8>
+    public var container: ContainerKind
+    /// PKCS#12 friendlyName of the certificate's bag, when there is one.
+    public var friendlyName: String?
+    /// Where in the file it was found, for messages: "PEM block at line 12", "PKCS#12 bag 2", …
+    public var location: String
+}

@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Reads whole files with POSIX calls (no `Data(contentsOf:)`), refusing files above a size limit.
+enum FileReader {
+    enum Outcome {
+        case bytes([UInt8])
+        case tooLarge(Int)
+        case failed(String)
+    }
+
+    static func load(path: String, limit: Int) -> Outcome {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            return .failed("cannot open: " + InputWalker.describe(errno))
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            return .failed("cannot stat: " + InputWalker.describe(errno))
+        }
+        guard InputWalker.isRegular(info) else {
+            return .failed("not a regular file")
+        }
+        let size = Int(info.st_size)
+        if size > limit {
+            return .tooLarge(size)
+        }
+        return readAll(descriptor, expected: size, limit: limit)
+    }
+
+    /// Reads until end of file (also for pipes such as standard input), stopping past `limit`.
+    static func readAll(_ descriptor: Int32, expected: Int, limit: Int) -> Outcome {
+        var buffer = [UInt8](repeating: 0, count: max(expected, 0) + 1)
+        var used = 0
+        while true {
+            if used == buffer.count {
+                if buffer.count > limit {
+                    return .tooLarge(used)
+                }
+                buffer.append(contentsOf: repeatElement(0, count: max(buffer.count, 64 * 1024)))
+            }
+            let count = buffer.withUnsafeMutableBytes { raw in
+                read(descriptor, raw.baseAddress! + used, raw.count - used)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN {
+                    var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&poller, 1, -1)
+                    continue
+                }
+                return .failed("read error: " + InputWalker.describe(errno))
+            }
+            if count == 0 { break }
+            used += count
+        }
+        if used > limit {
+            return .tooLarge(used)
+        }
+        buffer.removeSubrange(used...)
+        return .bytes(buffer)
+    }
+}

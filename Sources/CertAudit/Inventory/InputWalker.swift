@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One thing the walk found: a file to read, or a note about a path it did not read.
+public enum WalkItem: Sendable {
+    case file(path: String)
+    case skipped(path: String, reason: String)
+    case failed(path: String, reason: String)
+}
+
+/// Walks files and directory trees with `opendir`/`readdir` (no Foundation enumerators), in sorted order
+/// so reports are stable. Symbolic links inside trees are followed only when asked, with loop detection
+/// by (device, inode) of the directories on the current path.
+public struct InputWalker: Sendable {
+    public var options: WalkOptions
+
+    public init(options: WalkOptions) {
+        self.options = options
+    }
+
+    private struct DirectoryID: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    public func walk(_ roots: [String], visit: (WalkItem) -> Void) {
+        var visited = Set<DirectoryID>()
+        for root in roots {
+            var info = stat()
+            guard stat(root, &info) == 0 else {
+                let reason = lstat(root, &info) == 0 ? "broken symbolic link" : InputWalker.describe(errno)
+                visit(.failed(path: root, reason: reason))
+                continue
+            }
+            if InputWalker.isDirectory(info) {
+                var ancestors: [DirectoryID] = []
+                walkDirectory(root, relative: "", info: info, ancestors: &ancestors, visited: &visited, visit: visit)
+            } else if InputWalker.isRegular(info) {
+                visit(.file(path: root))
+            } else {
+                visit(.skipped(path: root, reason: "not a regular file"))
+            }
+        }
+    }
+
+    private func walkDirectory(
+        _ path: String, relative: String, info: stat, ancestors: inout [DirectoryID], visited: inout Set<DirectoryID>,
+        visit: (WalkItem) -> Void
+    ) {
+        let id = DirectoryID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        if ancestors.contains(id) {
+            visit(.failed(path: path, reason: "symbolic link loop: this directory contains itself"))
+            return
+        }
+        guard visited.insert(id).inserted else {
+            visit(.skipped(path: path, reason: "directory already scanned through another path"))
+            return
+        }
+        guard let directory = opendir(path) else {
+            visit(.failed(path: path, reason: "cannot open directory: " + InputWalker.describe(errno)))
+            return
+        }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != ".", name != ".." {
+                names.append(name)
+            }
+        }
+        closedir(directory)
+        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+
+        ancestors.append(id)
+        defer { ancestors.removeLast() }
+        let prefix = path.hasSuffix("/") ? path : path + "/"
+        for name in names {
+            let child = prefix + name
+            let childRelative = relative.isEmpty ? name : relative + "/" + name
+            var linkInfo = stat()
+            guard lstat(child, &linkInfo) == 0 else {
+                visit(.failed(path: child, reason: InputWalker.describe(errno)))
+                continue
+            }
+            var childInfo = linkInfo
+            if InputWalker.isSymlink(linkInfo) {
+                guard options.followSymlinks else {
+                    visit(.skipped(path: child, reason: "symbolic link not followed (use --follow-symlinks)"))
+                    continue
+                }
+                guard stat(child, &childInfo) == 0 else {
+                    visit(.failed(path: child, reason: "broken symbolic link (" + InputWalker.describe(errno) + ")"))
+                    continue
+                }
+            }
+            if isExcluded(relative: childRelative, name: name) {
+                continue
+            }
+            if InputWalker.isDirectory(childInfo) {
+                walkDirectory(
+                    child, relative: childRelative, info: childInfo, ancestors: &ancestors, visited: &visited,
+                    visit: visit)
+            } else if InputWalker.isRegular(childInfo) {
+                if isIncluded(relative: childRelative, name: name) {
+                    visit(.file(path: child))
+                }
+            } else {
+                visit(.skipped(path: child, reason: "not a regular file"))
+            }
+        }
+    }
+
+    private func isExcluded(relative: String, name: String) -> Bool {
+        options.excludes.contains { Glob.matches($0, relative) || Glob.matches($0, name) }
+    }
+
+    private func isIncluded(relative: String, name: String) -> Bool {
+        options.includes.isEmpty || options.includes.contains { Glob.matches($0, relative) || Glob.matches($0, name) }
+    }
+
+    static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }
+    static func isRegular(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFREG }
+    static func isSymlink(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFLNK }
+
+    static func describe(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+}
+
+/// Shell-style wildcard matching via `fnmatch(3)`.
+enum Glob {
+    static func matches(_ pattern: String, _ text: String) -> Bool {
+        fnmatch(pattern, text, 0) == 0
+    }
+}

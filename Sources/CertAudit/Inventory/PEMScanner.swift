@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One `-----BEGIN X-----` … `-----END X-----` block found in a file.
+struct PEMBlock {
+    var label: String
+    /// Byte range of the base64 body (between the BEGIN line and the END marker).
+    var body: Range<Int>
+    /// 1-based line of the BEGIN marker, for messages.
+    var line: Int
+    /// False when the END marker is missing (truncated file) or names another label.
+    var complete: Bool
+}
+
+/// Finds PEM blocks in arbitrary text: text around and between blocks, CRLF endings and several blocks
+/// per file are all fine. Works on bytes with `memmem`; never builds Strings from the body.
+enum PEMScanner {
+    private static let begin = Array("-----BEGIN ".utf8)
+    private static let end = Array("-----END ".utf8)
+    private static let dashes = Array("-----".utf8)
+
+    static func containsPEM(_ bytes: [UInt8]) -> Bool {
+        find(begin, in: bytes, from: 0) != nil
+    }
+
+    static func blocks(in bytes: [UInt8]) -> [PEMBlock] {
+        var blocks: [PEMBlock] = []
+        var position = 0
+        while let beginAt = find(begin, in: bytes, from: position) {
+            let labelStart = beginAt + begin.count
+            let lineEnd = endOfLine(bytes, from: labelStart)
+            guard let labelEnd = find(dashes, in: bytes, from: labelStart), labelEnd < lineEnd else {
+                position = labelStart
+                continue
+            }
+            let label = String(decoding: bytes[labelStart..<labelEnd], as: UTF8.self)
+            let bodyStart = min(lineEnd + 1, bytes.count)
+            let line = lineNumber(of: beginAt, in: bytes)
+            let nextBegin = find(begin, in: bytes, from: bodyStart)
+            guard let endAt = find(end, in: bytes, from: bodyStart), nextBegin.map({ endAt < $0 }) ?? true else {
+                let stop = nextBegin ?? bytes.count
+                blocks.append(PEMBlock(label: label, body: bodyStart..<stop, line: line, complete: false))
+                position = stop
+                continue
+            }
+            let endLabelStart = endAt + end.count
+            let endLabelEnd = find(dashes, in: bytes, from: endLabelStart) ?? bytes.count
+            let matches = endLabelEnd - endLabelStart == labelEnd - labelStart
+                && bytes[endLabelStart..<endLabelEnd].elementsEqual(bytes[labelStart..<labelEnd])
+            blocks.append(PEMBlock(label: label, body: bodyStart..<endAt, line: line, complete: matches))
+            position = min(endLabelEnd + dashes.count, bytes.count)
+        }
+        return blocks
+    }
+
+    private static func endOfLine(_ bytes: [UInt8], from start: Int) -> Int {
+        var index = start
+        while index < bytes.count, bytes[index] != 0x0a {
+            index += 1
+        }
+        return index
+    }
+
+    static func lineNumber(of offset: Int, in bytes: [UInt8]) -> Int {
+        var line = 1
+        for byte in bytes[..<offset] where byte == 0x0a {
+            line += 1
+        }
+        return line
+    }
+
+    /// First occurrence of `needle` at or after `start`: `memchr` for the first byte, `memcmp` for the rest.
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard let first = needle.first, start < haystack.count else { return nil }
+        return haystack.withUnsafeBytes { hay -> Int? in
+            needle.withUnsafeBytes { pattern -> Int? in
+                guard let base = hay.baseAddress else { return nil }
+                var offset = start
+                while offset + pattern.count <= hay.count {
+                    guard let hit = memchr(base + offset, Int32(first), hay.count - offset) else { return nil }
+                    let position = base.distance(to: UnsafeRawPointer(hit))
+                    guard position + pattern.count <= hay.count else { return nil }
+                    if memcmp(base + position, pattern.baseAddress!, pattern.count) == 0 {
+                        return position
+                    }
+                    offset = position + 1
+                }
+                return nil
+            }
+        }
+    }
+}

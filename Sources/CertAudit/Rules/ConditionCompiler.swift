@@ -1,0 +1,240 @@
+import Yams
+
+/// Compiles the condition language into `Condition`s, checking every fact name, operator, bit name and
+/// value type against `FactCatalog`. The language:
+///
+///     all: [cond, …]      any: [cond, …]      not: cond
+///     FACT: VALUE                      equality shorthand (boolean, integer, string, enumeration)
+///     FACT: { OP: VALUE, … }           every listed operator must hold
+///
+/// Operators by fact type: integer `eq ne lt le gt ge` (a number or `$parameter`); string and
+/// enumeration `eq ne in` (and `matches` for strings: a regular expression); date `lt le gt ge`
+/// (`YYYY-MM-DD`, or `$now`); list of strings `has lacks hasAny eq empty`; KeyUsage `has lacks hasAny
+/// eq empty` (all false when the extension is absent).
+struct ConditionCompiler {
+    var reader: YAMLReader
+    var parameters: Set<String>
+
+    func compile(_ node: Node) throws(RuleLoadError) -> Condition {
+        let pairs = try reader.mapping(node, "a condition")
+        guard pairs.count == 1, let pair = pairs.first else {
+            throw reader.error(
+                node,
+                "a condition is a mapping with exactly one key (all, any, not, or a fact name); use 'all:' to combine")
+        }
+        switch pair.key {
+        case "all", "any":
+            let items = try reader.sequence(pair.value, "'\(pair.key)'")
+            guard !items.isEmpty else {
+                throw reader.error(pair.value, "'\(pair.key)' needs at least one condition")
+            }
+            var parts: [Condition] = []
+            for item in items {
+                parts.append(try compile(item))
+            }
+            return pair.key == "all" ? .all(parts) : .any(parts)
+        case "not":
+            return .not(try compile(pair.value))
+        default:
+            guard let fact = FactCatalog.byName[pair.key] else {
+                throw reader.error(
+                    pair.keyNode,
+                    "unknown fact '\(pair.key)'; run 'certaudit rules facts' for the list (or use all/any/not)")
+            }
+            return try predicate(fact, pair.value)
+        }
+    }
+
+    private func predicate(_ fact: FactDefinition, _ node: Node) throws(RuleLoadError) -> Condition {
+        var tests: [Condition] = []
+        if case .scalar = node {
+            tests.append(try operation(fact, "eq", node))
+        } else if case .sequence = node, case .keyUsage = fact.accessor {
+            tests.append(try operation(fact, "eq", node))
+        } else {
+            let pairs = try reader.mapping(node, "the test of '\(fact.name)'")
+            guard !pairs.isEmpty else {
+                throw reader.error(node, "the test of '\(fact.name)' has no operator")
+            }
+            for pair in pairs {
+                tests.append(try operation(fact, pair.key, pair.value, keyNode: pair.keyNode))
+            }
+        }
+        return tests.count == 1 ? tests[0] : .all(tests)
+    }
+
+    private func unknownOperator(_ fact: FactDefinition, _ op: String, _ node: Node?, allowed: [String]) -> RuleLoadError {
+        reader.error(
+            node,
+            "operator '\(op)' does not apply to '\(fact.name)' (\(fact.accessor.typeName)); expected one of: \(allowed.joined(separator: ", "))"
+        )
+    }
+
+    private func operation(_ fact: FactDefinition, _ op: String, _ value: Node, keyNode: Node? = nil) throws(RuleLoadError)
+        -> Condition
+    {
+        let place = keyNode ?? value
+        switch fact.accessor {
+        case .bool(let get):
+            guard op == "eq" else { throw unknownOperator(fact, op, place, allowed: ["eq"]) }
+            let expected = try reader.bool(value, "'\(fact.name)'")
+            return Condition { get($0) == expected }
+
+        case .int(let get):
+            let operand = try intOperand(value, fact.name)
+            let compare: @Sendable (Int, Int) -> Bool
+            switch op {
+            case "eq": compare = { $0 == $1 }
+            case "ne": compare = { $0 != $1 }
+            case "lt": compare = { $0 < $1 }
+            case "le": compare = { $0 <= $1 }
+            case "gt": compare = { $0 > $1 }
+            case "ge": compare = { $0 >= $1 }
+            default: throw unknownOperator(fact, op, place, allowed: ["eq", "ne", "lt", "le", "gt", "ge"])
+            }
+            return Condition { input in compare(get(input), operand(input)) }
+
+        case .string(let get):
+            switch op {
+            case "eq", "ne":
+                let expected = try reader.string(value, "'\(fact.name)'")
+                return op == "eq" ? Condition { get($0) == expected } : Condition { get($0) != expected }
+            case "in":
+                let options = Set(try reader.strings(value, "'\(fact.name)' in"))
+                return Condition { options.contains(get($0)) }
+            case "matches":
+                let source = try reader.string(value, "'\(fact.name)' matches")
+                let matcher: PatternMatcher
+                do {
+                    matcher = try PatternMatcher(source)
+                } catch {
+                    throw reader.error(value, "invalid regular expression '\(source)': \(error)")
+                }
+                return Condition { matcher.matches(get($0)) }
+            default:
+                throw unknownOperator(fact, op, place, allowed: ["eq", "ne", "in", "matches"])
+            }
+
+        case .enumeration(let values, let get):
+            let expected = try reader.strings(value, "'\(fact.name)'")
+            for item in expected where !values.contains(item) {
+                throw reader.error(
+                    value, "'\(item)' is not a value of '\(fact.name)'; expected one of: \(values.joined(separator: ", "))")
+            }
+            switch op {
+            case "eq":
+                guard expected.count == 1, let single = expected.first else {
+                    throw reader.error(value, "'\(fact.name)' eq takes one value; use 'in' for a list")
+                }
+                return Condition { get($0) == single }
+            case "ne":
+                guard expected.count == 1, let single = expected.first else {
+                    throw reader.error(value, "'\(fact.name)' ne takes one value")
+                }
+                return Condition { get($0) != single }
+            case "in":
+                let options = Set(expected)
+                return Condition { options.contains(get($0)) }
+            default:
+                throw unknownOperator(fact, op, place, allowed: ["eq", "ne", "in"])
+            }
+
+        case .date(let get):
+            let operand = try dateOperand(value, fact.name)
+            let compare: @Sendable (UnixTime, UnixTime) -> Bool
+            switch op {
+            case "lt": compare = { $0 < $1 }
+            case "le": compare = { $0 <= $1 }
+            case "gt": compare = { $0 > $1 }
+            case "ge": compare = { $0 >= $1 }
+            default: throw unknownOperator(fact, op, place, allowed: ["lt", "le", "gt", "ge"])
+            }
+            return Condition { input in compare(get(input), operand(input)) }
+
+        case .strings(let vocabulary, let get):
+            if op == "empty" {
+                let expected = try reader.bool(value, "'\(fact.name)' empty")
+                return Condition { get($0).isEmpty == expected }
+            }
+            let items = try reader.strings(value, "'\(fact.name)' \(op)")
+            if let vocabulary {
+                for item in items where !vocabulary.contains(item) && !Self.isDottedOID(item) {
+                    throw reader.error(
+                        value,
+                        "'\(item)' is not a known value of '\(fact.name)'; expected a dotted OID or one of: \(vocabulary.sorted().joined(separator: ", "))"
+                    )
+                }
+            }
+            let wanted = Set(items)
+            switch op {
+            case "has": return Condition { wanted.isSubset(of: get($0)) }
+            case "lacks": return Condition { wanted.isDisjoint(with: get($0)) }
+            case "hasAny": return Condition { !wanted.isDisjoint(with: get($0)) }
+            case "eq": return Condition { Set(get($0)) == wanted }
+            default: throw unknownOperator(fact, op, place, allowed: ["has", "lacks", "hasAny", "eq", "empty"])
+            }
+
+        case .keyUsage(let get):
+            if op == "empty" {
+                let expected = try reader.bool(value, "'\(fact.name)' empty")
+                return Condition { input in get(input).map { $0.isEmpty == expected } ?? false }
+            }
+            let wanted = try keyUsageSet(value)
+            let test: @Sendable (KeyUsageSet) -> Bool
+            switch op {
+            case "has": test = { $0.isSuperset(of: wanted) }
+            case "lacks": test = { $0.isDisjoint(with: wanted) }
+            case "hasAny": test = { !$0.isDisjoint(with: wanted) }
+            case "eq": test = { $0 == wanted }
+            default: throw unknownOperator(fact, op, place, allowed: ["has", "lacks", "hasAny", "eq", "empty"])
+            }
+            return Condition { input in get(input).map(test) ?? false }
+        }
+    }
+
+    func keyUsageSet(_ node: Node) throws(RuleLoadError) -> KeyUsageSet {
+        var set = KeyUsageSet()
+        for name in try reader.strings(node, "KeyUsage bits") {
+            guard let bit = KeyUsageBit(name: name) else {
+                throw reader.error(
+                    node,
+                    "unknown KeyUsage bit '\(name)'; expected one of: \(KeyUsageBit.allCases.map(\.name).joined(separator: ", "))"
+                )
+            }
+            set.insert(KeyUsageSet([bit]))
+        }
+        return set
+    }
+
+    private func intOperand(_ node: Node, _ factName: String) throws(RuleLoadError) -> @Sendable (EvaluationInput) -> Int {
+        let text = try reader.string(node, "'\(factName)' operand")
+        if text.hasPrefix("$") {
+            let name = String(text.dropFirst())
+            guard parameters.contains(name) else {
+                throw reader.error(
+                    node, "unknown parameter '\(text)'; known: \(parameters.sorted().map { "$" + $0 }.joined(separator: ", "))")
+            }
+            return { $0.context.parameters[name] ?? 0 }
+        }
+        guard let value = Int(text) else {
+            throw reader.error(node, "'\(factName)' is an integer fact; '\(text)' is not a whole number")
+        }
+        return { _ in value }
+    }
+
+    private func dateOperand(_ node: Node, _ factName: String) throws(RuleLoadError) -> @Sendable (EvaluationInput) -> UnixTime {
+        let text = try reader.string(node, "'\(factName)' operand")
+        if text == "$now" {
+            return { $0.context.now }
+        }
+        guard let date = UnixTime(iso8601: text) else {
+            throw reader.error(node, "'\(factName)' is a date fact; '\(text)' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
+        }
+        return { _ in date }
+    }
+
+    static func isDottedOID(_ text: String) -> Bool {
+        let arcs = text.split(separator: ".", omittingEmptySubsequences: false)
+        return arcs.count >= 2 && arcs.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+    }
+}

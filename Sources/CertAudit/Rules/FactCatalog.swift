@@ -1,0 +1,209 @@
+/// A typed view of one fact; conditions are type-checked against it when a rule file is loaded.
+public enum FactAccessor: Sendable {
+    case bool(@Sendable (EvaluationInput) -> Bool)
+    case int(@Sendable (EvaluationInput) -> Int)
+    case string(@Sendable (EvaluationInput) -> String)
+    /// A list of strings; `vocabulary` (when set) lists the accepted literal values, besides dotted OIDs.
+    case strings(vocabulary: Set<String>?, @Sendable (EvaluationInput) -> [String])
+    /// KeyUsage bits; nil when the extension is absent.
+    case keyUsage(@Sendable (EvaluationInput) -> KeyUsageSet?)
+    case date(@Sendable (EvaluationInput) -> UnixTime)
+    case enumeration(values: [String], @Sendable (EvaluationInput) -> String)
+
+    public var typeName: String {
+        switch self {
+        case .bool: "boolean"
+        case .int: "integer"
+        case .string: "string"
+        case .strings: "list of strings"
+        case .keyUsage: "KeyUsage bits"
+        case .date: "date"
+        case .enumeration(let values, _): "one of " + values.joined(separator: "|")
+        }
+    }
+
+    /// The fact as text, for messages.
+    func render(_ input: EvaluationInput) -> String {
+        switch self {
+        case .bool(let get): String(get(input))
+        case .int(let get): String(get(input))
+        case .string(let get): get(input)
+        case .strings(_, let get): get(input).isEmpty ? "none" : get(input).joined(separator: ", ")
+        case .keyUsage(let get): get(input).map { "{" + $0.names.joined(separator: ", ") + "}" } ?? "absent"
+        case .date(let get): get(input).isoDate
+        case .enumeration(_, let get): get(input)
+        }
+    }
+}
+
+public struct FactDefinition: Sendable {
+    public var name: String
+    public var summary: String
+    public var accessor: FactAccessor
+}
+
+/// Every fact a rule can test or a message can show. The names are the rule language's vocabulary.
+public enum FactCatalog {
+    public static let all: [FactDefinition] = [
+        FactDefinition(
+            name: "role", summary: "leaf, intermediate (CA, not self-issued) or root (self-issued CA or v1)",
+            accessor: .enumeration(values: CertificateRole.allCases.map(\.rawValue)) { $0.facts.role.rawValue }),
+        FactDefinition(
+            name: "selfIssued", summary: "subject and issuer names are byte-identical",
+            accessor: .bool { $0.facts.selfIssued }),
+        FactDefinition(
+            name: "ca", summary: "basicConstraints cA is TRUE", accessor: .bool { $0.facts.isCA }),
+        FactDefinition(
+            name: "basicConstraints.present", summary: "the basicConstraints extension is present",
+            accessor: .bool { $0.facts.basicConstraints != nil }),
+        FactDefinition(name: "version", summary: "X.509 version (1, 2 or 3)", accessor: .int { $0.facts.version }),
+        FactDefinition(
+            name: "serial.octets", summary: "length of the serial number encoding in octets",
+            accessor: .int { $0.facts.serial.count }),
+        FactDefinition(
+            name: "serial.positive", summary: "the serial number is greater than zero",
+            accessor: .bool { $0.facts.serialIsPositive }),
+        FactDefinition(
+            name: "key.algorithm", summary: "subject public key algorithm",
+            accessor: .enumeration(values: KeyAlgorithm.allCases.map(\.rawValue)) { $0.facts.publicKey.algorithm.rawValue }),
+        FactDefinition(
+            name: "key.bits", summary: "RSA/DSA modulus bits, EC curve bits", accessor: .int { $0.facts.publicKey.bits }),
+        FactDefinition(
+            name: "key.curve", summary: "EC named curve (p256, p384, p521, …); empty for other keys",
+            accessor: .string { $0.facts.publicKey.curve ?? "" }),
+        FactDefinition(
+            name: "signature.algorithm", summary: "signature algorithm name (e.g. sha256WithRSAEncryption)",
+            accessor: .string { $0.facts.signatureAlgorithm.name }),
+        FactDefinition(
+            name: "signature.hash", summary: "digest the signature relies on",
+            accessor: .enumeration(values: HashAlgorithm.allCases.map(\.rawValue)) { $0.facts.signatureAlgorithm.hash.rawValue }),
+        FactDefinition(
+            name: "keyUsage",
+            summary: "KeyUsage bits; has/lacks/hasAny/eq/empty are false when the extension is absent",
+            accessor: .keyUsage { $0.facts.keyUsage?.bits }),
+        FactDefinition(
+            name: "keyUsage.present", summary: "the KeyUsage extension is present",
+            accessor: .bool { $0.facts.keyUsage != nil }),
+        FactDefinition(
+            name: "keyUsage.critical", summary: "the KeyUsage extension is present and critical",
+            accessor: .bool { $0.facts.keyUsage?.critical ?? false }),
+        FactDefinition(
+            name: "eku", summary: "ExtendedKeyUsage purposes (serverAuth, clientAuth, … or dotted OIDs)",
+            accessor: .strings(vocabulary: ExtendedKeyUsageNames.knownNames) { $0.facts.extendedKeyUsage?.purposes ?? [] }),
+        FactDefinition(
+            name: "eku.present", summary: "the ExtendedKeyUsage extension is present",
+            accessor: .bool { $0.facts.extendedKeyUsage != nil }),
+        FactDefinition(
+            name: "eku.permitsServerAuth",
+            summary: "TLS server use is allowed: no EKU extension, or it lists serverAuth or anyExtendedKeyUsage",
+            accessor: .bool { $0.facts.extendedKeyUsage?.permitsServerAuth ?? true }),
+        FactDefinition(
+            name: "san.present", summary: "the SubjectAltName extension is present",
+            accessor: .bool { $0.facts.subjectAltNames != nil }),
+        FactDefinition(
+            name: "san.dns", summary: "DNS names in SubjectAltName",
+            accessor: .strings(vocabulary: nil) { $0.facts.subjectAltNames?.dnsNames ?? [] }),
+        FactDefinition(
+            name: "san.ip", summary: "IP addresses in SubjectAltName",
+            accessor: .strings(vocabulary: nil) { $0.facts.subjectAltNames?.ipAddresses ?? [] }),
+        FactDefinition(
+            name: "san.hostNames", summary: "DNS names and IP addresses in SubjectAltName (what browsers match)",
+            accessor: .strings(vocabulary: nil) { $0.facts.hostNames }),
+        FactDefinition(
+            name: "subject.cn", summary: "first commonName of the subject; empty when none",
+            accessor: .string { $0.facts.subject.commonNames.first ?? "" }),
+        FactDefinition(
+            name: "subject.dn", summary: "subject as RFC 4514 text", accessor: .string { $0.facts.subject.rfc4514 }),
+        FactDefinition(
+            name: "issuer.dn", summary: "issuer as RFC 4514 text", accessor: .string { $0.facts.issuer.rfc4514 }),
+        FactDefinition(
+            name: "names.hostNamed",
+            summary: "has a DNS/IP SubjectAltName, or a subject CN that looks like a host name",
+            accessor: .bool { HostNames.isHostNamed($0.facts) }),
+        FactDefinition(
+            name: "names.hostStyle",
+            summary: "subject is one CN holding an FQDN and the DNS SANs are exactly that FQDN and its first label",
+            accessor: .bool { HostNames.isHostStyle($0.facts) }),
+        FactDefinition(
+            name: "names.cnInSan", summary: "every subject CN is among the DNS/IP SANs (true when there is no CN)",
+            accessor: .bool { HostNames.commonNamesInSAN($0.facts) }),
+        FactDefinition(
+            name: "validity.notBefore", summary: "start of validity", accessor: .date { $0.facts.notBefore }),
+        FactDefinition(name: "validity.notAfter", summary: "end of validity", accessor: .date { $0.facts.notAfter }),
+        FactDefinition(
+            name: "validity.daysLeft", summary: "whole days from now until notAfter (negative once expired)",
+            accessor: .int { Int(Validity.floorDays($0.facts.notAfter.seconds - $0.context.now.seconds)) }),
+        FactDefinition(
+            name: "validity.periodDays", summary: "whole days from notBefore to notAfter",
+            accessor: .int { Int(Validity.floorDays($0.facts.notAfter.seconds - $0.facts.notBefore.seconds)) }),
+        FactDefinition(
+            name: "validity.expired", summary: "notAfter is before now",
+            accessor: .bool { $0.facts.notAfter < $0.context.now }),
+        FactDefinition(
+            name: "validity.notYetValid", summary: "notBefore is after now",
+            accessor: .bool { $0.context.now < $0.facts.notBefore }),
+        FactDefinition(
+            name: "container", summary: "where the certificate was found",
+            accessor: .enumeration(values: ContainerKind.allCases.map(\.rawValue)) { $0.container.rawValue }),
+        FactDefinition(
+            name: "friendlyName", summary: "PKCS#12 friendlyName; empty when none",
+            accessor: .string { $0.friendlyName ?? "" }),
+        FactDefinition(
+            name: "product.matched", summary: "the certificate matches a product installer default (rules/products)",
+            accessor: .bool { !$0.products.isEmpty }),
+        FactDefinition(
+            name: "product.matches", summary: "the product versions whose installer default it matches",
+            accessor: .strings(vocabulary: nil) { $0.products.map(\.label) }),
+        FactDefinition(
+            name: "product.citation", summary: "the vendor guidance for the matched products",
+            accessor: .string { Array(Set($0.products.map(\.citation))).sorted().joined(separator: "; ") }),
+    ]
+
+    public static let byName: [String: FactDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+}
+
+enum Validity {
+    static func floorDays(_ seconds: Int64) -> Int64 {
+        seconds >= 0 ? seconds / 86_400 : -((-seconds + 86_399) / 86_400)
+    }
+}
+
+/// Name-shape judgements shared by facts.
+enum HostNames {
+    /// Letters, digits, hyphens and dots (with an optional leading `*.`), or an IP literal.
+    static func looksLikeHostName(_ text: String) -> Bool {
+        var labels = text.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.first == "*" {
+            labels.removeFirst()
+        }
+        guard !labels.isEmpty, text.utf8.count <= 253 else { return false }
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63
+                && label.utf8.allSatisfy { byte in
+                    (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                        || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                }
+        }
+    }
+
+    static func isHostNamed(_ facts: CertificateFacts) -> Bool {
+        if !facts.hostNames.isEmpty {
+            return true
+        }
+        return facts.subject.commonNames.contains { looksLikeHostName($0) && $0.contains(".") }
+    }
+
+    static func isHostStyle(_ facts: CertificateFacts) -> Bool {
+        guard facts.subject.attributeCount == 1, let cn = facts.subject.commonNames.first, cn.contains("."),
+            looksLikeHostName(cn), let dns = facts.subjectAltNames?.dnsNames
+        else { return false }
+        let fqdn = cn.lowercased()
+        let short = String(fqdn.prefix { $0 != "." })
+        return Set(dns.map { $0.lowercased() }) == [fqdn, short] && dns.count == 2
+    }
+
+    static func commonNamesInSAN(_ facts: CertificateFacts) -> Bool {
+        let names = Set(facts.hostNames.map { $0.lowercased() })
+        return facts.subject.commonNames.allSatisfy { names.contains($0.lowercased()) }
+    }
+}

@@ -1,0 +1,52 @@
+/// A message with `{fact}` placeholders, checked against `FactCatalog` at load time.
+public struct MessageTemplate: Sendable {
+    private enum Part: Sendable {
+        case text(String)
+        case fact(FactAccessor)
+    }
+
+    private let parts: [Part]
+    public let source: String
+
+    /// Returns nil and the unknown name when a placeholder names no fact.
+    static func compile(_ source: String) -> Result<MessageTemplate, UnknownPlaceholder> {
+        var parts: [Part] = []
+        var rest = Substring(source)
+        while let open = rest.firstIndex(of: "{") {
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            let name = String(rest[rest.index(after: open)..<close])
+            guard let fact = FactCatalog.byName[name] else {
+                return .failure(UnknownPlaceholder(name: name))
+            }
+            if open > rest.startIndex {
+                parts.append(.text(String(rest[..<open])))
+            }
+            parts.append(.fact(fact.accessor))
+            rest = rest[rest.index(after: close)...]
+        }
+        if !rest.isEmpty {
+            parts.append(.text(String(rest)))
+        }
+        return .success(MessageTemplate(parts: parts, source: source))
+    }
+
+    struct UnknownPlaceholder: Error {
+        var name: String
+    }
+
+    private init(parts: [Part], source: String) {
+        self.parts = parts
+        self.source = source
+    }
+
+    public func render(_ input: EvaluationInput) -> String {
+        var out = ""
+        for part in parts {
+            switch part {
+            case .text(let text): out += text
+            case .fact(let accessor): out += accessor.render(input)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import Yams
+
+/// Reads one YAML file of rules (`profile:` at the top) or of product histories (`vendor:`).
+enum RuleFileLoader {
+    enum Contents {
+        case profile(Profile, [Rule])
+        case products(ProductCatalog)
+    }
+
+    static let ruleFields = [
+        "id", "title", "severity", "citation", "applies", "check", "message", "remediation", "examples",
+    ]
+
+    static func load(path: String, parameters: Set<String>) throws(RuleLoadError) -> Contents {
+        let text: String
+        switch FileReader.load(path: path, limit: 4 * 1024 * 1024) {
+        case .bytes(let bytes):
+            text = String(decoding: bytes, as: UTF8.self)
+        case .tooLarge:
+            throw RuleLoadError(file: path, line: nil, message: "rule file larger than 4 MiB")
+        case .failed(let reason):
+            throw RuleLoadError(file: path, line: nil, message: reason)
+        }
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw RuleLoadError(file: path, line: nil, message: "not valid YAML: \(error)")
+        }
+        let reader = YAMLReader(file: path)
+        guard let root else {
+            throw RuleLoadError(file: path, line: nil, message: "empty rule file")
+        }
+        let keys = try reader.mapping(root, "a rule file").map(\.key)
+        let compiler = ConditionCompiler(reader: reader, parameters: parameters)
+        if keys.contains("profile") {
+            return try loadProfile(root, reader: reader, compiler: compiler, text: text)
+        }
+        if keys.contains("vendor") {
+            return .products(try loadProducts(root, reader: reader, compiler: compiler))
+        }
+        throw reader.error(root, "a rule file starts with 'profile:' (rules) or 'vendor:' (product histories)")
+    }
+
+    private static func loadProfile(_ root: Node, reader: YAMLReader, compiler: ConditionCompiler, text: String)
+        throws(RuleLoadError) -> Contents
+    {
+        let fields = try reader.fields(
+            root, "a rule file", allowed: ["profile", "title", "summary", "default", "rules"],
+            required: ["profile", "title", "rules"])
+        let name = try reader.string(fields["profile"]!, "profile")
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw reader.error(fields["profile"], "a profile name uses letters, digits, '-' and '_' only")
+        }
+        let profile = Profile(
+            name: name,
+            title: try reader.string(fields["title"]!, "title"),
+            summary: try fields["summary"].map { (node) throws(RuleLoadError) in try reader.string(node, "summary") } ?? "",
+            enabledByDefault: try fields["default"].map { (node) throws(RuleLoadError) in try reader.bool(node, "default") }
+                ?? false,
+            file: reader.file)
+        var rules: [Rule] = []
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let ruleNodes = try reader.sequence(fields["rules"]!, "rules")
+        for (index, node) in ruleNodes.enumerated() {
+            let nextLine = index + 1 < ruleNodes.count ? ruleNodes[index + 1].mark?.line : nil
+            rules.append(
+                try loadRule(
+                    node, profile: name, reader: reader, compiler: compiler,
+                    sourceText: sourceSlice(lines, from: node.mark?.line, to: nextLine)))
+        }
+        return .profile(profile, rules)
+    }
+
+    private static func sourceSlice(_ lines: [Substring], from start: Int?, to end: Int?) -> String {
+        guard let start, start >= 1, start <= lines.count else { return "" }
+        let stop = min(end.map { $0 - 1 } ?? lines.count, lines.count)
+        var slice = lines[(start - 1)..<max(stop, start)].map(String.init)
+        if let first = slice.first, let dash = first.firstIndex(of: "-") {
+            slice[0] = first.replacingCharacters(in: dash...dash, with: " ")
+        }
+        while let last = slice.last, last.trimmingCharacters(in: .whitespaces).isEmpty {
+            slice.removeLast()
+        }
+        let indent = slice.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            .map { $0.prefix(while: { $0 == " " }).count }.min() ?? 0
+        return slice.map { String($0.dropFirst(min(indent, $0.count))) }.joined(separator: "\n")
+    }
+
+    private static func loadRule(
+        _ node: Node, profile: String, reader: YAMLReader, compiler: ConditionCompiler, sourceText: String
+    ) throws(RuleLoadError) -> Rule {
+        let fields = try reader.fields(
+            node, "a rule", allowed: ruleFields, required: ["id", "title", "severity", "citation", "check", "message"])
+        let id = try reader.string(fields["id"]!, "id")
+        guard id.hasPrefix(profile + "."), id.count > profile.count + 1 else {
+            throw reader.error(fields["id"], "rule id '\(id)' must start with its profile name: '\(profile).…'")
+        }
+        let severityText = try reader.string(fields["severity"]!, "severity")
+        guard let severity = Severity(rawValue: severityText) else {
+            throw reader.error(
+                fields["severity"],
+                "unknown severity '\(severityText)'; expected one of: \(Severity.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let messageText = try reader.string(fields["message"]!, "message")
+        let message: MessageTemplate
+        switch MessageTemplate.compile(messageText) {
+        case .success(let template): message = template
+        case .failure(let unknown):
+            throw reader.error(fields["message"], "message placeholder '{\(unknown.name)}' names no fact")
+        }
+        return Rule(
+            id: id,
+            title: try reader.string(fields["title"]!, "title"),
+            severity: severity,
+            profile: profile,
+            citations: try citations(fields["citation"]!, reader: reader),
+            applies: try fields["applies"].map { (node) throws(RuleLoadError) in try compiler.compile(node) } ?? .always,
+            check: try compiler.compile(fields["check"]!),
+            message: message,
+            remediation: try fields["remediation"].map { (node) throws(RuleLoadError) in
+                try reader.string(node, "remediation")
+            } ?? "",
+            examples: try examples(fields["examples"], reader: reader),
+            sourceText: sourceText,
+            file: reader.file,
+            line: node.mark?.line)
+    }
+
+    static func citations(_ node: Node, reader: YAMLReader) throws(RuleLoadError) -> [Citation] {
+        let items: [Node]
+        if case .sequence(let sequence) = node {
+            items = Array(sequence)
+        } else {
+            items = [node]
+        }
+        var citations: [Citation] = []
+        for item in items {
+            if case .scalar(let scalar) = item {
+                citations.append(Citation(title: scalar.string, url: nil))
+                continue
+            }
+            let fields = try reader.fields(item, "a citation", allowed: ["title", "url"], required: ["title"])
+            citations.append(
+                Citation(
+                    title: try reader.string(fields["title"]!, "citation title"),
+                    url: try fields["url"].map { (node) throws(RuleLoadError) in try reader.string(node, "citation url") }))
+        }
+        guard !citations.isEmpty else {
+            throw reader.error(node, "a rule needs at least one citation")
+        }
+        return citations
+    }
+
+    private static func examples(_ node: Node?, reader: YAMLReader) throws(RuleLoadError) -> RuleExamples {
+        guard let node else { return RuleExamples() }
+        let fields = try reader.fields(node, "examples", allowed: ["triggers", "passes"])
+        let folder = reader.file.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+            .joined(separator: "/")
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") || folder.isEmpty ? path : folder + "/" + path
+        }
+        return RuleExamples(
+            triggers: try fields["triggers"].map { (node) throws(RuleLoadError) in
+                try reader.strings(node, "triggers").map(resolve)
+            } ?? [],
+            passes: try fields["passes"].map { (node) throws(RuleLoadError) in
+                try reader.strings(node, "passes").map(resolve)
+            } ?? [])
+    }
+
+    private static func loadProducts(_ root: Node, reader: YAMLReader, compiler: ConditionCompiler)
+        throws(RuleLoadError) -> ProductCatalog
+    {
+        let fields = try reader.fields(
+            root, "a product file", allowed: ["vendor", "citation", "installerShape", "products"],
+            required: ["vendor", "citation", "installerShape", "products"])
+        var products: [ProductCatalog.Product] = []
+        for node in try reader.sequence(fields["products"]!, "products") {
+            let product = try reader.fields(
+                node, "a product", allowed: ["id", "name", "friendlyName", "versions"], required: ["id", "name", "versions"])
+            var matcher: PatternMatcher?
+            if let patternNode = product["friendlyName"] {
+                let pattern = try reader.string(patternNode, "friendlyName")
+                do {
+                    matcher = try PatternMatcher(pattern)
+                } catch {
+                    throw reader.error(patternNode, "invalid regular expression '\(pattern)': \(error)")
+                }
+            }
+            var versions: [ProductCatalog.Version] = []
+            for versionNode in try reader.sequence(product["versions"]!, "versions") {
+                let version = try reader.fields(
+                    versionNode, "a product version", allowed: ["versions", "keyUsage"], required: ["versions", "keyUsage"])
+                var keyUsage: KeyUsageSet?
+                if case .scalar(let scalar) = version["keyUsage"]!, scalar.string == "absent" {
+                    keyUsage = nil
+                } else {
+                    keyUsage = try compiler.keyUsageSet(version["keyUsage"]!)
+                }
+                versions.append(
+                    ProductCatalog.Version(versions: try reader.string(version["versions"]!, "versions"), keyUsage: keyUsage))
+            }
+            products.append(
+                ProductCatalog.Product(
+                    id: try reader.string(product["id"]!, "id"), name: try reader.string(product["name"]!, "name"),
+                    friendlyName: matcher, versions: versions))
+        }
+        let citations = try citations(fields["citation"]!, reader: reader)
+        return ProductCatalog(
+            vendor: try reader.string(fields["vendor"]!, "vendor"),
+            citation: citations[0],
+            installerShape: try compiler.compile(fields["installerShape"]!),
+            products: products,
+            file: reader.file)
+    }
+}

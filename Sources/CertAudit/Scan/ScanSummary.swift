@@ -1,0 +1,32 @@
+/// Counts over a whole scan, for the summary line, report footers and the exit status.
+public struct ScanSummary: Sendable {
+    public var files = 0
+    public var certificates = 0
+    public var skipped = 0
+    /// Paths with at least one per-file error.
+    public var unreadable = 0
+    public var findings: [Severity: Int] = [:]
+    public var elapsedSeconds = 0.0
+
+    public init() {}
+
+    public mutating func add(_ report: FileReport) {
+        files += 1
+        certificates += report.certificates.count
+        if report.skipReason != nil, report.certificates.isEmpty, report.problems.isEmpty {
+            skipped += 1
+        }
+        if !report.problems.isEmpty {
+            unreadable += 1
+        }
+        for certificate in report.certificates {
+            for finding in certificate.findings {
+                findings[finding.severity, default: 0] += 1
+            }
+        }
+    }
+
+    public func count(atLeast threshold: Severity) -> Int {
+        findings.filter { $0.key >= threshold }.values.reduce(0, +)
+    }
+}

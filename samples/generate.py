@@ -1,0 +1,1017 @@
+#!/usr/bin/env python3
+"""Regenerate the certaudit sample certificates and their expected verdicts.
+
+Usage:  python3 samples/generate.py [--force]      (any working directory)
+
+Everything is written next to this script. Private keys live in keys/ and are
+created only when missing, so a rerun reproduces the certificates byte for byte:
+fixed serials, fixed dates, PKCS#1 v1.5 RSA signatures, deterministic ECDSA
+(RFC 6979).
+
+Some outputs are randomized by nature: tls/dsa-2048.crt (DSA signature),
+tls/rsa-pss.crt (RSASSA-PSS random salt) and the .pfx files (random salts and
+IVs). For those an existing file is kept when it is equivalent to what would be
+built now (same to-be-signed certificate; for PKCS#12 the same algorithms per
+`openssl pkcs12 -info` and the same decrypted key, certificates and
+friendlyNames), so a rerun changes nothing. --force rewrites them anyway.
+
+Expected findings are written by hand next to each sample's definition (the
+expect(...) calls). At the end the script re-reads every generated file and
+recomputes the findings with an independent Python implementation of the rule
+definitions (see _Rules below); any disagreement with the hand-written
+expectations aborts the run before EXPECTED.json / EXPECTED.md are written.
+
+Requirements: Python 3.11+, cryptography >= 44, and the openssl 3 CLI (used
+for the legacy RC2-40 PKCS#12, the order-preserving PKCS#7 bundles and the
+TRUSTED CERTIFICATE block).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+HERE = Path(__file__).resolve().parent
+KEYS = HERE / "keys"
+FORCE = "--force" in sys.argv[1:]
+
+UTC = dt.timezone.utc
+REFERENCE_TIME = dt.datetime(2026, 12, 1, tzinfo=UTC)
+EXPIRY_DAYS = 30
+PASSWORD = "certaudit-sample"
+WRONG_PASSWORD = "not-the-sample-password"
+
+
+def d(y: int, m: int, day: int) -> dt.datetime:
+    return dt.datetime(y, m, day, tzinfo=UTC)
+
+
+DEFAULT_NOT_BEFORE = d(2026, 1, 12)
+DEFAULT_NOT_AFTER = d(2036, 1, 10)  # 3650 days: deliberately over the CA/B limit
+VEEAM_NOT_AFTER = DEFAULT_NOT_BEFORE + dt.timedelta(days=3652)  # 2036-01-12
+
+# ---------------------------------------------------------------------------
+# Expectations registry
+# ---------------------------------------------------------------------------
+
+EXPECTED: dict[str, dict] = {}
+
+
+def expect(path: str, demonstrates: str, *certs: tuple[str, list[str]], status: str = "ok") -> None:
+    """Record the hand-written verdict for one sample file.
+
+    certs: (subject in RFC 4514 order, findings) per certificate, in file order.
+    """
+    assert path not in EXPECTED, path
+    if status != "ok":
+        assert not certs
+    EXPECTED[path] = {
+        "status": status,
+        "demonstrates": demonstrates,
+        "certificates": [
+            {"index": i, "subject": subj, "findings": sorted(findings)}
+            for i, (subj, findings) in enumerate(certs)
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------
+# Small helpers: output, keys, serials, DER
+# ---------------------------------------------------------------------------
+
+WRITTEN: list[str] = []
+
+
+def out(rel: str, data: bytes | str) -> Path:
+    p = HERE / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    p.write_bytes(data)
+    WRITTEN.append(rel)
+    return p
+
+
+def key(name: str, kind: str):
+    """Load keys/<name>.key, or create it (unencrypted PKCS#8 PEM, mode 0600)."""
+    KEYS.mkdir(exist_ok=True)
+    p = KEYS / f"{name}.key"
+    if p.exists():
+        k = serialization.load_pem_private_key(p.read_bytes(), password=None)
+        os.chmod(p, 0o600)
+    else:
+        if kind.startswith("rsa"):
+            k = rsa.generate_private_key(65537, int(kind[3:]))
+        elif kind == "p256":
+            k = ec.generate_private_key(ec.SECP256R1())
+        elif kind == "p384":
+            k = ec.generate_private_key(ec.SECP384R1())
+        elif kind.startswith("dsa"):
+            k = dsa.generate_private_key(int(kind[3:]))
+        else:
+            raise ValueError(kind)
+        pem = k.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+    # Guard against a key file of the wrong type or size.
+    if kind.startswith("rsa"):
+        assert isinstance(k, rsa.RSAPrivateKey) and k.key_size == int(kind[3:]), p
+    elif kind in ("p256", "p384"):
+        assert isinstance(k, ec.EllipticCurvePrivateKey), p
+        assert k.curve.name == {"p256": "secp256r1", "p384": "secp384r1"}[kind], p
+    elif kind.startswith("dsa"):
+        assert isinstance(k, dsa.DSAPrivateKey) and k.key_size == int(kind[3:]), p
+    return k
+
+
+def serial(label: str) -> int:
+    """A fixed, random-looking, positive 16-octet serial derived from a label."""
+    h = int.from_bytes(hashlib.sha256(b"certaudit-serial:" + label.encode()).digest()[:16], "big")
+    return (h & ((1 << 127) - 1)) | (1 << 120)  # top octet in 0x01..0x7f: exactly 16 octets
+
+
+def det_bytes(label: str, n: int) -> bytes:
+    """n fixed pseudo-random bytes (SHA-256 in counter mode; stable everywhere)."""
+    buf = b""
+    i = 0
+    while len(buf) < n:
+        buf += hashlib.sha256(f"certaudit:{label}:{i}".encode()).digest()
+        i += 1
+    return buf[:n]
+
+
+def der_len(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(b)]) + b
+
+
+def der_tlv(tag: int, content: bytes) -> bytes:
+    return bytes([tag]) + der_len(len(content)) + content
+
+
+def der_read(buf: bytes, off: int = 0) -> tuple[int, int, int]:
+    """Return (tag, content_start, content_end) of the TLV at off (single-byte tags)."""
+    tag = buf[off]
+    n = buf[off + 1]
+    off += 2
+    if n & 0x80:
+        k = n & 0x7F
+        n = int.from_bytes(buf[off:off + k], "big")
+        off += k
+    return tag, off, off + n
+
+
+def pem(c: x509.Certificate) -> bytes:
+    return c.public_bytes(serialization.Encoding.PEM)
+
+
+def der(c: x509.Certificate) -> bytes:
+    return c.public_bytes(serialization.Encoding.DER)
+
+
+def openssl(*args: str, env_extra: dict | None = None, stdin: bytes | None = None) -> bytes:
+    env = dict(os.environ)
+    env.update(env_extra or {})
+    r = subprocess.run(["openssl", *args], input=stdin, capture_output=True, env=env)
+    if r.returncode != 0:
+        raise RuntimeError(f"openssl {' '.join(args)} failed:\n{r.stderr.decode()}")
+    return r.stdout
+
+
+# ---------------------------------------------------------------------------
+# Certificate building
+# ---------------------------------------------------------------------------
+
+def cn(value: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, value)])
+
+
+def ku(*bits: str) -> x509.KeyUsage:
+    names = ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+             "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"]
+    alias = {"DS": "digital_signature", "NR": "content_commitment", "KE": "key_encipherment",
+             "DE": "data_encipherment", "KA": "key_agreement", "KCS": "key_cert_sign",
+             "CRL": "crl_sign", "EO": "encipher_only", "DO": "decipher_only"}
+    chosen = {alias[b] for b in bits}
+    return x509.KeyUsage(**{n: (n in chosen) for n in names})
+
+
+def san(*names: str) -> x509.SubjectAlternativeName:
+    return x509.SubjectAlternativeName([x509.DNSName(n) for n in names])
+
+
+def eku(*oids) -> x509.ExtendedKeyUsage:
+    return x509.ExtendedKeyUsage(list(oids))
+
+
+SERVER = ExtendedKeyUsageOID.SERVER_AUTH
+CLIENT = ExtendedKeyUsageOID.CLIENT_AUTH
+
+
+def build(*, label: str, subject: x509.Name, key_, issuer: tuple | None = None,
+          not_before=DEFAULT_NOT_BEFORE, not_after=DEFAULT_NOT_AFTER,
+          exts: list[tuple[x509.ExtensionType, bool]], aki: bool = True,
+          rsa_padding=None) -> x509.Certificate:
+    """issuer: (issuer_cert, issuer_key) or None for self-signed."""
+    if issuer is None:
+        issuer_name, signer, issuer_pub = subject, key_, None
+    else:
+        issuer_name, signer, issuer_pub = issuer[0].subject, issuer[1], issuer[0].public_key()
+    b = (x509.CertificateBuilder()
+         .subject_name(subject).issuer_name(issuer_name)
+         .public_key(key_.public_key()).serial_number(serial(label))
+         .not_valid_before(not_before).not_valid_after(not_after))
+    for ext, critical in exts:
+        b = b.add_extension(ext, critical)
+    b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(key_.public_key()), False)
+    if issuer_pub is not None and aki:
+        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_pub), False)
+    if isinstance(signer, ec.EllipticCurvePrivateKey):
+        return b.sign(signer, hashes.SHA256(), ecdsa_deterministic=True)
+    return b.sign(signer, hashes.SHA256(), rsa_padding=rsa_padding)
+
+
+_ALG_SHA256_RSA = bytes.fromhex("300d06092a864886f70d01010b0500")  # sha256WithRSAEncryption, NULL
+_LEGACY_RSA = {
+    "sha1": (bytes.fromhex("300d06092a864886f70d0101050500"), hashes.SHA1()),  # sha1WithRSAEncryption
+    "md5": (bytes.fromhex("300d06092a864886f70d0101040500"), hashes.MD5()),    # md5WithRSAEncryption
+}
+
+
+def resign_legacy(cert: x509.Certificate, issuer_key: rsa.RSAPrivateKey, which: str) -> x509.Certificate:
+    """Re-sign a SHA-256/RSA certificate with SHA-1 or MD5.
+
+    cryptography's builder refuses SHA-1 and MD5, so the TBSCertificate is taken
+    from a SHA-256 build, its signature AlgorithmIdentifier swapped for the
+    legacy one (same length), signed with PKCS#1 v1.5 over the legacy hash, and
+    the Certificate SEQUENCE reassembled.
+    """
+    algid, h = _LEGACY_RSA[which]
+    tbs = cert.tbs_certificate_bytes
+    assert tbs.count(_ALG_SHA256_RSA) == 1
+    tbs = tbs.replace(_ALG_SHA256_RSA, algid)
+    sig = issuer_key.sign(tbs, padding.PKCS1v15(), h)
+    new = x509.load_der_x509_certificate(der_tlv(0x30, tbs + algid + der_tlv(0x03, b"\x00" + sig)))
+    issuer_key.public_key().verify(new.signature, new.tbs_certificate_bytes, padding.PKCS1v15(), h)
+    return new
+
+
+def keep_or(rel: str, cert: x509.Certificate, encoding=serialization.Encoding.PEM) -> x509.Certificate:
+    """For randomized signatures: keep the existing file if its TBS is unchanged."""
+    p = HERE / rel
+    if p.exists() and not FORCE:
+        try:
+            old = x509.load_pem_x509_certificate(p.read_bytes())
+            if old.tbs_certificate_bytes == cert.tbs_certificate_bytes:
+                WRITTEN.append(rel)
+                return old
+        except ValueError:
+            pass
+    out(rel, cert.public_bytes(encoding))
+    return cert
+
+
+def _pfx_summary(data: bytes, password: str) -> tuple:
+    """What matters about a PKCS#12: its algorithms and its decrypted contents."""
+    with tempfile.TemporaryDirectory() as tmp:
+        f = Path(tmp) / "p.pfx"
+        f.write_bytes(data)
+        info = openssl("pkcs12", "-in", str(f), "-info", "-noout", "-legacy", "-passin", "env:CERTAUDIT_PFX_PASSWORD",
+                       env_extra={"CERTAUDIT_PFX_PASSWORD": password})
+    p = pkcs12.load_pkcs12(data, password.encode())
+    key_der = p.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption())
+    certs = [(c.certificate.public_bytes(serialization.Encoding.DER), c.friendly_name)
+             for c in ([p.cert] if p.cert else []) + list(p.additional_certs)]
+    return info, key_der, certs
+
+
+def write_pfx(rel: str, data: bytes, password: str) -> None:
+    """PKCS#12 output is randomized (salts, IVs): keep an existing equivalent file."""
+    p = HERE / rel
+    if p.exists() and not FORCE:
+        try:
+            if _pfx_summary(p.read_bytes(), password) == _pfx_summary(data, password):
+                WRITTEN.append(rel)
+                return
+        except (RuntimeError, ValueError):
+            pass
+    out(rel, data)
+
+
+def pfx_modern(rel: str, cert, key_, friendly_name: str, password: str) -> None:
+    """AES-256-CBC/PBES2 (PBKDF2-HMAC-SHA256) for key and certs, SHA-256 MAC."""
+    enc = (serialization.PrivateFormat.PKCS12.encryption_builder()
+           .kdf_rounds(2048)
+           .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+           .hmac_hash(hashes.SHA256())
+           .build(password.encode()))
+    write_pfx(rel, pkcs12.serialize_key_and_certificates(friendly_name.encode(), key_, cert, None, enc), password)
+
+
+def pfx_legacy(rel: str, cert, key_name: str, friendly_name: str, password: str) -> None:
+    """RC2-40 (certs) / 3DES (key) / SHA-1 MAC, via `openssl pkcs12 -export -legacy`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cp = Path(tmp) / "cert.pem"
+        cp.write_bytes(pem(cert))
+        target = Path(tmp) / "out.pfx"
+        openssl("pkcs12", "-export", "-legacy", "-in", str(cp), "-inkey", str(KEYS / f"{key_name}.key"),
+                "-name", friendly_name, "-passout", "env:CERTAUDIT_PFX_PASSWORD", "-out", str(target),
+                env_extra={"CERTAUDIT_PFX_PASSWORD": password})
+        write_pfx(rel, target.read_bytes(), password)
+
+
+# ---------------------------------------------------------------------------
+# Samples
+# ---------------------------------------------------------------------------
+# Abbreviations in comments: DS digitalSignature, NR nonRepudiation
+# (contentCommitment), KE keyEncipherment, DE dataEncipherment, KA keyAgreement,
+# KCS keyCertSign.
+#
+# Findings that recur, and why:
+#  * cabf.validity-too-long: every sample with notBefore >= 2020-09-01 and more
+#    than 398 days of validity (the default 2026-01-12..2036-01-10 is 3650 days;
+#    Veeam-style 3652 days).
+#  * vendor.ku-lacks-non-repudiation: every server-capable leaf that has a
+#    KeyUsage without NR -- including the otherwise clean CA/B-style ones,
+#    because cabf.ku-non-repudiation forbids the very bit the vendor rule wants.
+
+def veeam_cert(label: str, fqdn: str, bits, critical: bool = False) -> tuple[x509.Certificate, object]:
+    """Installer shape: self-signed RSA-2048, CN=<FQDN> only, SAN {FQDN, short},
+    EKU serverAuth+clientAuth, no basicConstraints, 10-year validity."""
+    k = key(label, "rsa2048")
+    exts = [(san(fqdn, fqdn.split(".")[0]), False), (eku(SERVER, CLIENT), False)]
+    if bits is not None:
+        exts.insert(0, (ku(*bits), critical))
+    c = build(label=label, subject=cn(fqdn), key_=k, exts=exts, not_after=VEEAM_NOT_AFTER)
+    return c, k
+
+
+def friendly(product: str, c: x509.Certificate) -> str:
+    return f"{c.not_valid_before_utc:%y%m%d} {product} self-signed certificate"
+
+
+def main() -> None:
+    # ---------------- Veeam installer defaults (Veeam KB4534) ----------------
+    NO_DS_VEEAM = ["browser.ku-lacks-digital-signature", "vendor.installer-default-incompatible",
+                   "vendor.ku-lacks-non-repudiation", "cabf.rsa-ku-data-encipherment",
+                   "cabf.validity-too-long"]
+
+    c, _ = veeam_cert("veeam-one-10a", "vone01.corp.example.com", ["KE", "DE"])
+    out("veeam/veeam-one-10a.crt", pem(c))
+    expect("veeam/veeam-one-10a.crt",
+           "Veeam ONE <= 10a installer default: KU {KE,DE} without digitalSignature (Chrome/Edge >= 124 reject it)",
+           ("CN=vone01.corp.example.com", NO_DS_VEEAM))
+
+    c, _ = veeam_cert("veeam-one-11", "vone02.corp.example.com", ["DS", "KE", "DE"])
+    out("veeam/veeam-one-11.crt", pem(c))
+    expect("veeam/veeam-one-11.crt",
+           "Veeam ONE 11 installer default: KU {DS,KE,DE} -- browser-compatible, recognised as a product default",
+           ("CN=vone02.corp.example.com",
+            ["vendor.installer-default", "vendor.ku-lacks-non-repudiation",
+             "cabf.rsa-ku-data-encipherment", "cabf.validity-too-long"]))
+
+    c, k = veeam_cert("veeam-one-11a", "vone03.corp.example.com", ["DS", "NR", "KE", "DE"])
+    pfx_modern("veeam/veeam-one-11a.pfx", c, k, friendly("Veeam ONE", c), PASSWORD)
+    expect("veeam/veeam-one-11a.pfx",
+           "Veeam ONE >= 11a installer default in a modern PKCS#12 (AES-256/PBES2, SHA-256 MAC, password in passwords.txt)",
+           ("CN=vone03.corp.example.com",
+            ["vendor.installer-default", "cabf.ku-non-repudiation",
+             "cabf.rsa-ku-data-encipherment", "cabf.validity-too-long"]))
+
+    c, _ = veeam_cert("vspc-5", "vspc01.corp.example.com", ["KE", "DE"], critical=True)
+    pfx_legacy("veeam/vspc-5.pfx", c, "vspc-5", "Veeam Service Provider Console", PASSWORD)
+    expect("veeam/vspc-5.pfx",
+           "VSPC <= 5 installer default (KU {KE,DE}, marked critical) in a legacy PKCS#12 (RC2-40/3DES, SHA-1 MAC)",
+           ("CN=vspc01.corp.example.com", NO_DS_VEEAM))
+
+    c, _ = veeam_cert("vspc-6", "vspc02.corp.example.com", ["DS", "NR", "KE", "DE"])
+    out("veeam/vspc-6.crt", pem(c))
+    expect("veeam/vspc-6.crt",
+           "VSPC >= 6 installer default: KU {DS,NR,KE,DE}",
+           ("CN=vspc02.corp.example.com",
+            ["vendor.installer-default", "cabf.ku-non-repudiation",
+             "cabf.rsa-ku-data-encipherment", "cabf.validity-too-long"]))
+
+    c, _ = veeam_cert("vbem-10a", "vbem01.corp.example.com", ["KE", "DE"])
+    out("veeam/vbem-10a.cer", der(c))
+    expect("veeam/vbem-10a.cer",
+           "VBEM <= 10a installer default as a DER .cer: KU {KE,DE} without digitalSignature",
+           ("CN=vbem01.corp.example.com", NO_DS_VEEAM))
+
+    c, _ = veeam_cert("vbem-11", "vbem02.corp.example.com", None)
+    out("veeam/vbem-11.crt", pem(c))
+    expect("veeam/vbem-11.crt",
+           "VBEM >= 11 installer default: no KeyUsage extension at all (browser-compatible)",
+           ("CN=vbem02.corp.example.com",
+            ["vendor.installer-default", "cabf.ku-absent", "cabf.validity-too-long"]))
+
+    # ---------------- Test CA ----------------
+    root_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "certaudit samples"),
+                           x509.NameAttribute(NameOID.COMMON_NAME, "certaudit Test Root CA")])
+    root_key = key("test-root-ca", "rsa2048")
+    root = build(label="test-root-ca", subject=root_name, key_=root_key,
+                 not_before=d(2026, 1, 1), not_after=d(2046, 1, 1),
+                 exts=[(x509.BasicConstraints(ca=True, path_length=None), True),
+                       (ku("KCS", "CRL"), True)])
+    out("ca/test-root-ca.crt", pem(root))
+    ROOT_SUBJ = "CN=certaudit Test Root CA,O=certaudit samples"
+    expect("ca/test-root-ca.crt", "Test root CA (also the issuer for re-issuing tests); clean",
+           (ROOT_SUBJ, []))
+
+    int_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "certaudit samples"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, "certaudit Test Issuing CA")])
+    int_key = key("test-intermediate-ca", "rsa2048")
+    inter = build(label="test-intermediate-ca", subject=int_name, key_=int_key, issuer=(root, root_key),
+                  not_before=d(2026, 1, 1), not_after=d(2045, 1, 1),
+                  exts=[(x509.BasicConstraints(ca=True, path_length=0), True),
+                        (ku("DS", "KCS", "CRL"), True)])
+    out("ca/test-intermediate-ca.crt", pem(inter))
+    INT_SUBJ = "CN=certaudit Test Issuing CA,O=certaudit samples"
+    expect("ca/test-intermediate-ca.crt", "Test issuing CA (pathlen 0) under the test root; clean",
+           (INT_SUBJ, []))
+
+    ICA = (inter, int_key)
+
+    def leaf(label: str, host: str | None, kind: str, bits, *, ekus=(SERVER,), issuer=ICA,
+             nb=DEFAULT_NOT_BEFORE, na=DEFAULT_NOT_AFTER, with_san=True, rsa_padding=None):
+        k = key(label, kind)
+        exts = []
+        if issuer is not None:
+            exts.append((x509.BasicConstraints(ca=False, path_length=None), True))
+        if bits is not None:
+            exts.append((ku(*bits), True))
+        exts.append((eku(*ekus), False))
+        if with_san:
+            exts.append((san(host), False))
+        return build(label=label, subject=cn(host), key_=k, issuer=issuer, not_before=nb,
+                     not_after=na, exts=exts, rsa_padding=rsa_padding), k
+
+    LONG = "cabf.validity-too-long"
+    NO_NR = "vendor.ku-lacks-non-repudiation"
+
+    # ---------------- Other leaf cases ----------------
+    good_rsa, good_rsa_key = leaf("good-rsa", "www.example.com", "rsa2048", ["DS", "KE"])
+    out("tls/good-rsa.crt", pem(good_rsa))
+    GOOD_RSA = ("CN=www.example.com", [LONG, NO_NR])
+    expect("tls/good-rsa.crt",
+           "Well-formed RSA server leaf (KU {DS,KE} critical) with a 10-year validity: only the CA/B validity rule "
+           "(and the vendor non-repudiation warning) fire", GOOD_RSA)
+
+    good_ec, _ = leaf("good-ec-p256", "ec.example.com", "p256", ["DS"], na=d(2027, 2, 10))
+    out("tls/good-ec-p256.crt", pem(good_ec))
+    GOOD_EC = ("CN=ec.example.com", [NO_NR])  # 394 days valid, 71 days left
+    expect("tls/good-ec-p256.crt",
+           "Best-practice EC P-256 leaf (KU {DS}, 394 days): clean in browser, rfc5280 and cabf profiles", GOOD_EC)
+
+    c, _ = leaf("ec-key-encipherment", "ec-ke.example.com", "p256", ["DS", "KE"])
+    out("tls/ec-key-encipherment.crt", pem(c))
+    expect("tls/ec-key-encipherment.crt", "EC key with keyEncipherment (meaningless for EC)",
+           ("CN=ec-ke.example.com", ["rfc5280.ec-key-encipherment", "cabf.ec-ku-encipherment", LONG, NO_NR]))
+
+    c, _ = leaf("ec-p384-ku-no-ds", "ec384.example.com", "p384", ["KA"])
+    out("tls/ec-p384-ku-no-ds.crt", pem(c))
+    expect("tls/ec-p384-ku-no-ds.crt", "EC P-384 leaf with KU {keyAgreement} only -- lacks digitalSignature",
+           ("CN=ec384.example.com", ["browser.ku-lacks-digital-signature", "cabf.ec-ku-lacks-digital-signature",
+                                     LONG, NO_NR]))
+
+    c, _ = leaf("cn-only", "cn-only.example.com", "rsa2048", ["DS", "KE"], with_san=False)
+    out("tls/cn-only.crt", pem(c))
+    expect("tls/cn-only.crt", "Host name only in the subject CN, no SAN extension",
+           ("CN=cn-only.example.com", ["browser.no-dns-or-ip-san", "cabf.cn-not-in-san", LONG, NO_NR]))
+
+    c, _ = leaf("sha1-signature", "sha1.example.com", "rsa2048", ["DS", "KE"])
+    c = resign_legacy(c, int_key, "sha1")
+    out("tls/sha1-signature.crt", pem(c))
+    expect("tls/sha1-signature.crt", "Leaf signed by the issuing CA with sha1WithRSAEncryption",
+           ("CN=sha1.example.com", ["browser.weak-signature-hash", LONG, NO_NR]))
+
+    c, _ = leaf("md5-signature", "md5.example.com", "rsa2048", ["DS", "KE"])
+    c = resign_legacy(c, int_key, "md5")
+    out("tls/md5-signature.crt", pem(c))
+    expect("tls/md5-signature.crt", "Leaf signed by the issuing CA with md5WithRSAEncryption",
+           ("CN=md5.example.com", ["browser.weak-signature-hash", LONG, NO_NR]))
+
+    c, _ = leaf("rsa-1024", "rsa1024.example.com", "rsa1024", ["DS", "KE"])
+    out("tls/rsa-1024.crt", pem(c))
+    expect("tls/rsa-1024.crt", "RSA-1024 leaf key",
+           ("CN=rsa1024.example.com", ["browser.rsa-key-too-small", LONG, NO_NR]))
+
+    c, _ = leaf("dsa-2048", "dsa.example.com", "dsa2048", ["DS"], issuer=None)
+    keep_or("tls/dsa-2048.crt", c)
+    expect("tls/dsa-2048.crt", "Self-signed DSA-2048 leaf (dsa-with-SHA256): a key type browsers do not accept",
+           ("CN=dsa.example.com", ["browser.unsupported-key-algorithm", LONG, NO_NR]))
+
+    c, _ = leaf("rsa-pss", "pss.example.com", "rsa2048", ["DS", "KE"], issuer=None,
+                rsa_padding=padding.PSS(padding.MGF1(hashes.SHA256()), 32))
+    keep_or("tls/rsa-pss.crt", c)
+    expect("tls/rsa-pss.crt",
+           "Self-signed RSA leaf (rsaEncryption key) signed with RSASSA-PSS SHA-256/MGF1-SHA-256/salt 32: "
+           "parses and is not weak",
+           ("CN=pss.example.com", [LONG, NO_NR]))
+
+    c, _ = leaf("expired", "expired.example.com", "rsa2048", ["DS", "KE"], nb=d(2018, 1, 1), na=d(2020, 1, 1))
+    out("tls/expired.crt", pem(c))
+    expect("tls/expired.crt", "Expired in 2020 (validity started before 2020-09-01, so no CA/B length limit)",
+           ("CN=expired.example.com", ["browser.expired", NO_NR]))
+
+    c, _ = leaf("not-yet-valid", "future.example.com", "rsa2048", ["DS", "KE"], nb=d(2040, 1, 1), na=d(2041, 1, 1))
+    out("tls/not-yet-valid.crt", pem(c))
+    expect("tls/not-yet-valid.crt", "Valid only from 2040; 366 days exceeds the 200-day limit for notBefore >= 2026-03-15",
+           ("CN=future.example.com", ["browser.not-yet-valid", LONG, NO_NR]))
+
+    c, _ = leaf("expiring-soon", "expiring.example.com", "rsa2048", ["DS", "KE"],
+                nb=d(2026, 6, 1), na=d(2026, 12, 15))
+    out("tls/expiring-soon.crt", pem(c))
+    expect("tls/expiring-soon.crt", "Expires 14 days after the reference time; 197-day validity is within the 200-day limit",
+           ("CN=expiring.example.com", ["browser.expiring-soon", NO_NR]))
+
+    c, _ = leaf("client-auth-only", "client.example.com", "rsa2048", ["DS", "KE"], ekus=(CLIENT,))
+    out("tls/client-auth-only.crt", pem(c))
+    expect("tls/client-auth-only.crt",
+           "Host-named leaf whose EKU is clientAuth only: not server-capable, so no KU/cabf findings",
+           ("CN=client.example.com", ["browser.eku-lacks-server-auth"]))
+
+    c, _ = leaf("ku-empty", "ku-empty.example.com", "rsa2048", [])
+    assert c.extensions.get_extension_for_class(x509.KeyUsage).value.public_bytes() == b"\x03\x01\x00"
+    out("tls/ku-empty.crt", pem(c))
+    expect("tls/ku-empty.crt", "KeyUsage present with no bit set (zero-length BIT STRING 03 01 00)",
+           ("CN=ku-empty.example.com", ["browser.ku-lacks-digital-signature", "browser.rsa-ku-lacks-key-encipherment",
+                                        "rfc5280.ku-no-bits", LONG, NO_NR]))
+
+    c, _ = leaf("keycertsign-leaf", "keycertsign.example.com", "rsa2048", ["DS", "KE", "KCS"])
+    out("tls/keycertsign-leaf.crt", pem(c))
+    expect("tls/keycertsign-leaf.crt", "CA:FALSE leaf asserting keyCertSign",
+           ("CN=keycertsign.example.com", ["rfc5280.key-cert-sign-without-ca", "cabf.ku-forbidden-bits", LONG, NO_NR]))
+
+    c, _ = leaf("no-ku-selfsigned", "plain.example.com", "rsa2048", None, issuer=None)
+    out("tls/no-ku-selfsigned.crt", pem(c))
+    expect("tls/no-ku-selfsigned.crt",
+           "Self-signed, no KeyUsage, SAN has no short name: NOT the installer shape, so no vendor finding",
+           ("CN=plain.example.com", ["cabf.ku-absent", LONG]))
+
+    # ---------------- Bundles and containers ----------------
+    chain = [good_rsa, inter, root]
+    out("bundle/chain-with-text.pem", chain_with_text(chain))
+    expect("bundle/chain-with-text.pem",
+           "PEM chain (leaf, issuing CA, root) with s_client/x509 -text style prose around the blocks",
+           GOOD_RSA, (INT_SUBJ, []), (ROOT_SUBJ, []))
+
+    out("bundle/chain-crlf.pem", b"".join(pem(x) for x in chain).replace(b"\n", b"\r\n"))
+    expect("bundle/chain-crlf.pem", "The same chain with CRLF line endings and nothing between the blocks",
+           GOOD_RSA, (INT_SUBJ, []), (ROOT_SUBJ, []))
+
+    ec_chain = [good_ec, inter, root]
+    with tempfile.TemporaryDirectory() as tmp:
+        cf = Path(tmp) / "chain.pem"
+        cf.write_bytes(b"".join(pem(x) for x in ec_chain))
+        # openssl keeps the given order; cryptography's pkcs7 serializer sorts the SET.
+        out("bundle/chain.p7b", openssl("crl2pkcs7", "-nocrl", "-certfile", str(cf), "-outform", "DER"))
+        out("bundle/chain-pem.p7b", openssl("crl2pkcs7", "-nocrl", "-certfile", str(cf), "-outform", "PEM"))
+    expect("bundle/chain.p7b", "PKCS#7 certs-only bundle, DER (leaf good-ec-p256, issuing CA, root)",
+           GOOD_EC, (INT_SUBJ, []), (ROOT_SUBJ, []))
+    expect("bundle/chain-pem.p7b", "The same PKCS#7 bundle as PEM (BEGIN PKCS7)",
+           GOOD_EC, (INT_SUBJ, []), (ROOT_SUBJ, []))
+
+    out("bundle/trusted.pem", openssl("x509", "-in", str(HERE / "ca/test-root-ca.crt"),
+                                      "-addtrust", "serverAuth", "-trustout"))
+    expect("bundle/trusted.pem", "OpenSSL TRUSTED CERTIFICATE block (certificate + trust aux data) for the root",
+           (ROOT_SUBJ, []))
+
+    key_pem = good_rsa_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption())
+    out("bundle/mixed-key-and-cert.pem", key_pem + pem(good_rsa))
+    expect("bundle/mixed-key-and-cert.pem", "PRIVATE KEY block followed by the good-rsa certificate; the key is ignored",
+           GOOD_RSA)
+
+    # ---------------- Bad inputs ----------------
+    lines = pem(good_rsa).decode().splitlines()
+    body = lines[1:-1]
+    half = len(body) // 2
+    out("bad/truncated.pem", "\n".join([lines[0], *body[:half], body[half][:37]]))
+    expect("bad/truncated.pem", "Certificate PEM cut in the middle of a base64 line, no END line", status="error")
+
+    broken = list(body)
+    # Replace (not insert) characters so even a decoder that skips non-alphabet
+    # characters ends up with a wrong length and corrupted DER.
+    broken[5] = broken[5][:30] + "!!!" + broken[5][33:]
+    broken[11] = broken[11][:10] + "@@@" + broken[11][13:]
+    out("bad/bad-base64.pem", "\n".join([lines[0], *broken, lines[-1]]) + "\n")
+    expect("bad/bad-base64.pem", "BEGIN/END CERTIFICATE around invalid base64 ('!!!', '@@@')", status="error")
+
+    out("bad/truncated.der", der(good_rsa)[:300])
+    expect("bad/truncated.der", "First 300 bytes of a DER certificate", status="error")
+
+    g = bytearray(det_bytes("garbage.crt", 2048))
+    g[0] = 0xA7  # neither 0x30 (DER SEQUENCE) nor '-' (PEM)
+    out("bad/garbage.crt", bytes(g))
+    expect("bad/garbage.crt", "2 KiB of random bytes named like a certificate", status="error")
+
+    j = bytearray(det_bytes("junk.bin", 4096))
+    j[0] = 0x5C
+    out("bad/junk.bin", bytes(j))
+    expect("bad/junk.bin", "4 KiB of random bytes with a non-certificate name", status="skipped")
+
+    out("bad/notes.txt", "Renewal notes for vone01.corp.example.com\n\n"
+                         "- ask the PKI team for a web server certificate (KU digitalSignature + keyEncipherment)\n"
+                         "- import it in the Veeam ONE web client settings\n"
+                         "- this file contains no certificate\n")
+    expect("bad/notes.txt", "Plain text with no certificate", status="skipped")
+
+    pk = key("private-key-only", "rsa2048")
+    out("bad/private-key-only.pem", pk.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption()))
+    expect("bad/private-key-only.pem", "Only a PKCS#8 PRIVATE KEY block", status="skipped")
+
+    ck = key("csr", "rsa2048")
+    csr = (x509.CertificateSigningRequestBuilder().subject_name(cn("csr.example.com"))
+           .add_extension(san("csr.example.com"), False)
+           .add_extension(ku("DS", "KE"), True)
+           .sign(ck, hashes.SHA256()))
+    out("bad/csr.pem", csr.public_bytes(serialization.Encoding.PEM))
+    expect("bad/csr.pem", "Only a CERTIFICATE REQUEST block", status="skipped")
+
+    pfx_modern("bad/wrong-password.pfx", good_rsa, good_rsa_key, "certaudit wrong password", WRONG_PASSWORD)
+    expect("bad/wrong-password.pfx",
+           f"Valid AES PKCS#12 whose password ('{WRONG_PASSWORD}') is not in passwords.txt", status="error")
+
+    out("passwords.txt", PASSWORD + "\n")
+
+    # ---------------- Cross-check, then write the expectations ----------------
+    problems = crosscheck()
+    if problems:
+        print("EXPECTATION MISMATCH -- EXPECTED.json not written:", file=sys.stderr)
+        for p in problems:
+            print("  " + p, file=sys.stderr)
+        sys.exit(1)
+    write_expected()
+    print(f"wrote {len(WRITTEN)} files under {HERE}; {len(EXPECTED)} samples cross-checked OK")
+
+
+# ---------------------------------------------------------------------------
+# chain-with-text.pem
+# ---------------------------------------------------------------------------
+
+_SHORT = {NameOID.COMMON_NAME: "CN", NameOID.ORGANIZATION_NAME: "O"}
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def oneline(name: x509.Name) -> str:  # like OpenSSL 3's default "-nameopt oneline"
+    return ", ".join(f"{_SHORT[a.oid]} = {a.value}" for a in name)
+
+
+def gmt(t: dt.datetime) -> str:
+    return f"{_MONTHS[t.month - 1]} {t.day:2d} {t:%H:%M:%S} {t.year} GMT"
+
+
+def chain_with_text(chain: list[x509.Certificate]) -> bytes:
+    leaf_, inter, root = chain
+    fp = hashlib.sha256(der(root)).hexdigest().upper()
+    s = [
+        "Pasted from a support ticket -- server certificate chain for www.example.com",
+        "(captured with: openssl s_client -connect www.example.com:443 -showcerts)",
+        "",
+        "CONNECTED(00000003)",
+        "---",
+        "Certificate chain",
+        f" 0 s:{oneline(leaf_.subject)}",
+        f"   i:{oneline(leaf_.issuer)}",
+        "   a:PKEY: rsaEncryption, 2048 (bit); sigalg: RSA-SHA256",
+        f"   v:NotBefore: {gmt(leaf_.not_valid_before_utc)}; NotAfter: {gmt(leaf_.not_valid_after_utc)}",
+        pem(leaf_).decode().rstrip("\n"),
+        f" 1 s:{oneline(inter.subject)}",
+        f"   i:{oneline(inter.issuer)}",
+        "   a:PKEY: rsaEncryption, 2048 (bit); sigalg: RSA-SHA256",
+        f"   v:NotBefore: {gmt(inter.not_valid_before_utc)}; NotAfter: {gmt(inter.not_valid_after_utc)}",
+        pem(inter).decode().rstrip("\n"),
+        "---",
+        "",
+        "Root CA (from: openssl x509 -in root.crt -text -subject -issuer):",
+        f"subject={oneline(root.subject)}",
+        f"issuer={oneline(root.issuer)}",
+        "Certificate:",
+        "    Data:",
+        "        Version: 3 (0x2)",
+        "        Serial Number:",
+        "            " + ":".join(f"{b:02x}" for b in root.serial_number.to_bytes(16, "big")),
+        "        Signature Algorithm: sha256WithRSAEncryption",
+        f"        Issuer: {oneline(root.issuer)}",
+        "        Validity",
+        f"            Not Before: {gmt(root.not_valid_before_utc)}",
+        f"            Not After : {gmt(root.not_valid_after_utc)}",
+        f"        Subject: {oneline(root.subject)}",
+        "        X509v3 extensions:",
+        "            X509v3 Basic Constraints: critical",
+        "                CA:TRUE",
+        "            X509v3 Key Usage: critical",
+        "                Certificate Sign, CRL Sign",
+        f"sha256 Fingerprint={':'.join(fp[i:i + 2] for i in range(0, len(fp), 2))}",
+        pem(root).decode().rstrip("\n"),
+        "",
+        "-- end of paste --",
+        "",
+    ]
+    return "\n".join(s).encode()
+
+
+# ---------------------------------------------------------------------------
+# Independent re-evaluation of the rule definitions (cross-check)
+# ---------------------------------------------------------------------------
+
+_PEM_BLOCK = re.compile(
+    rb"-----BEGIN (CERTIFICATE|X509 CERTIFICATE|TRUSTED CERTIFICATE|PKCS7)-----(.*?)-----END \1-----", re.S)
+_HOST = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$", re.I)
+
+_SIG_HASH = {
+    "1.2.840.113549.1.1.4": "md5", "1.2.840.113549.1.1.5": "sha1", "1.2.840.113549.1.1.11": "sha256",
+    "1.2.840.113549.1.1.12": "sha384", "1.2.840.113549.1.1.13": "sha512", "1.2.840.10045.4.3.2": "sha256",
+    "1.2.840.10045.4.3.3": "sha384", "2.16.840.1.101.3.4.3.2": "sha256", "1.2.840.113549.1.1.2": "md2",
+    "1.2.840.113549.1.1.3": "md4", "1.3.14.3.2.29": "sha1", "1.2.840.10045.4.1": "sha1",
+    "1.2.840.10040.4.3": "sha1",
+}
+_KU_BITS = ["DS", "NR", "KE", "DE", "KA", "KCS", "CRL", "EO", "DO"]
+_PRODUCT_KU = [  # (product/version, KU set or None for "no KeyUsage")
+    ("Veeam ONE <=10a", {"KE", "DE"}), ("Veeam ONE 11", {"DS", "KE", "DE"}),
+    ("Veeam ONE >=11a", {"DS", "NR", "KE", "DE"}), ("VSPC <=5", {"KE", "DE"}),
+    ("VSPC >=6", {"DS", "NR", "KE", "DE"}), ("VBEM <=10a", {"KE", "DE"}), ("VBEM >=11", None),
+]
+
+
+def _certs_from_der_pkcs7(buf: bytes) -> list[bytes]:
+    _, s, _ = der_read(buf)                 # ContentInfo
+    _, _, oid_end = der_read(buf, s)        # contentType OID
+    _, cs, _ = der_read(buf, oid_end)       # [0] EXPLICIT
+    _, sd, sde = der_read(buf, cs)          # SignedData
+    pos, certs = sd, []
+    while pos < sde:
+        tag, a, b = der_read(buf, pos)
+        if tag == 0xA0:                     # certificates [0] IMPLICIT
+            p = a
+            while p < b:
+                _, _, y = der_read(buf, p)
+                certs.append(buf[p:y])
+                p = y
+        pos = b
+    return certs
+
+
+def _load_file(rel: str) -> list[x509.Certificate] | None:
+    data = (HERE / rel).read_bytes()
+    if rel.endswith(".pfx"):
+        try:
+            _, c, extra = pkcs12.load_key_and_certificates(data, PASSWORD.encode())
+            return [c, *extra]
+        except Exception:
+            try:  # legacy RC2-40 may need OpenSSL's legacy provider
+                p = openssl("pkcs12", "-in", str(HERE / rel), "-nokeys", "-legacy", "-passin",
+                            "env:CERTAUDIT_PFX_PASSWORD", env_extra={"CERTAUDIT_PFX_PASSWORD": PASSWORD})
+                return x509.load_pem_x509_certificates(p)
+            except RuntimeError:
+                return None
+    if data.startswith(b"\x30"):
+        try:
+            if rel.endswith(".p7b"):
+                return [x509.load_der_x509_certificate(x) for x in _certs_from_der_pkcs7(data)]
+            return [x509.load_der_x509_certificate(data)]
+        except Exception:
+            return None
+    certs = []
+    for m in _PEM_BLOCK.finditer(data):
+        try:
+            raw = base64.b64decode(re.sub(rb"\s+", b"", m.group(2)), validate=True)
+            if m.group(1) == b"PKCS7":
+                certs += [x509.load_der_x509_certificate(x) for x in _certs_from_der_pkcs7(raw)]
+            else:
+                _, _, end = der_read(raw)   # TRUSTED CERTIFICATE: cert followed by aux data
+                certs.append(x509.load_der_x509_certificate(raw[:end]))
+        except Exception:
+            return None
+    return certs
+
+
+def _ku_bits(c: x509.Certificate) -> set[str] | None:
+    try:
+        ext = c.extensions.get_extension_for_class(x509.KeyUsage)
+    except x509.ExtensionNotFound:
+        return None
+    raw = ext.value.public_bytes()          # BIT STRING TLV
+    _, s, e = der_read(raw)
+    bits = raw[s + 1:e]
+    return {n for i, n in enumerate(_KU_BITS) if i // 8 < len(bits) and bits[i // 8] & (0x80 >> (i % 8))}
+
+
+def _ext(c, cls):
+    try:
+        return c.extensions.get_extension_for_class(cls).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def evaluate(c: x509.Certificate) -> list[str]:
+    f: list[str] = []
+    bc = _ext(c, x509.BasicConstraints)
+    is_ca = bool(bc and bc.ca)
+    self_issued = c.subject.public_bytes() == c.issuer.public_bytes()
+    if (is_ca or c.version == x509.Version.v1) and self_issued:
+        role = "root"
+    elif is_ca:
+        role = "intermediate"
+    else:
+        role = "leaf"
+    leaf_ = role == "leaf"
+    eku_ = _ext(c, x509.ExtendedKeyUsage)
+    eku_set = set(eku_) if eku_ is not None else None
+    any_eku = ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE
+    server = eku_set is None or SERVER in eku_set or any_eku in eku_set
+    san_ = _ext(c, x509.SubjectAlternativeName)
+    dns = san_.get_values_for_type(x509.DNSName) if san_ else []
+    ips = [str(i) for i in san_.get_values_for_type(x509.IPAddress)] if san_ else []
+    cns = [a.value for a in c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    host_named = bool(dns or ips) or any(_HOST.match(v) for v in cns)
+    pub = c.public_key()
+    is_rsa = isinstance(pub, rsa.RSAPublicKey)
+    is_ec = isinstance(pub, ec.EllipticCurvePublicKey)
+    kub = _ku_bits(c)
+    has_ku = kub is not None
+    bits = kub or set()
+    sig_oid = c.signature_algorithm_oid.dotted_string
+    if sig_oid == "1.2.840.113549.1.1.10":  # RSASSA-PSS: hash from the parameters
+        sig_hash = c.signature_hash_algorithm.name
+    else:
+        sig_hash = _SIG_HASH[sig_oid]
+    nb, na = c.not_valid_before_utc, c.not_valid_after_utc
+    expired = na < REFERENCE_TIME
+    future = nb > REFERENCE_TIME
+    days_left = (na - REFERENCE_TIME) // dt.timedelta(days=1)
+
+    # browser
+    if leaf_ and server and has_ku and "DS" not in bits:
+        f.append("browser.ku-lacks-digital-signature")
+    if leaf_ and server and is_rsa and has_ku and "KE" not in bits:
+        f.append("browser.rsa-ku-lacks-key-encipherment")
+    if leaf_ and host_named and eku_set is not None and SERVER not in eku_set and any_eku not in eku_set:
+        f.append("browser.eku-lacks-server-auth")
+    if leaf_ and server and not dns and not ips:
+        f.append("browser.no-dns-or-ip-san")
+    if role != "root" and sig_hash in ("md2", "md4", "md5", "sha1"):
+        f.append("browser.weak-signature-hash")
+    if is_rsa and pub.key_size < 2048:
+        f.append("browser.rsa-key-too-small")
+    if leaf_ and not (is_rsa or (is_ec and pub.curve.name in ("secp256r1", "secp384r1"))):
+        f.append("browser.unsupported-key-algorithm")
+    if expired:
+        f.append("browser.expired")
+    if future:
+        f.append("browser.not-yet-valid")
+    if not expired and not future and days_left < EXPIRY_DAYS:
+        f.append("browser.expiring-soon")
+
+    # vendor
+    if leaf_ and server and has_ku and "NR" not in bits:
+        f.append("vendor.ku-lacks-non-repudiation")
+    shape = False
+    if self_issued and leaf_ and is_rsa and len(c.subject.rdns) == 1:
+        attrs = list(c.subject.rdns[0])
+        if len(attrs) == 1 and attrs[0].oid == NameOID.COMMON_NAME and "." in attrs[0].value \
+                and _HOST.match(attrs[0].value):
+            fq = attrs[0].value.lower()
+            shape = {x.lower() for x in dns} == {fq, fq.split(".")[0]}
+    matches = shape and any((kus is None and not has_ku) or (kus is not None and has_ku and kus == bits)
+                            for _, kus in _PRODUCT_KU)
+    if matches and has_ku and "DS" not in bits:
+        f.append("vendor.installer-default-incompatible")
+    elif matches:
+        f.append("vendor.installer-default")
+
+    # rfc5280
+    if is_ec and bits & {"KE", "DE"}:
+        f.append("rfc5280.ec-key-encipherment")
+    if "KCS" in bits and not is_ca:
+        f.append("rfc5280.key-cert-sign-without-ca")
+    if has_ku and not bits:
+        f.append("rfc5280.ku-no-bits")
+    if is_ca and has_ku and "KCS" not in bits:
+        f.append("rfc5280.ca-lacks-key-cert-sign")
+    if is_ca and not has_ku:
+        f.append("rfc5280.ca-without-key-usage")
+    if bits & {"EO", "DO"} and "KA" not in bits:
+        f.append("rfc5280.encipher-decipher-only-without-key-agreement")
+    sn = c.serial_number
+    if sn <= 0 or (sn.bit_length() // 8 + 1) > 20:
+        f.append("rfc5280.serial-number-invalid")
+
+    # cabf
+    if leaf_ and server:
+        if "NR" in bits:
+            f.append("cabf.ku-non-repudiation")
+        if is_rsa and "DE" in bits:
+            f.append("cabf.rsa-ku-data-encipherment")
+        if is_ec and bits & {"KE", "DE"}:
+            f.append("cabf.ec-ku-encipherment")
+        if bits & {"KCS", "CRL", "EO", "DO"} or (is_rsa and "KA" in bits):
+            f.append("cabf.ku-forbidden-bits")
+        if is_ec and has_ku and "DS" not in bits:
+            f.append("cabf.ec-ku-lacks-digital-signature")
+        if not has_ku:
+            f.append("cabf.ku-absent")
+        if eku_set is None or SERVER not in eku_set or any_eku in eku_set:
+            f.append("cabf.eku-server-auth")
+        sanvals = {x.lower() for x in dns} | {x.lower() for x in ips}
+        if any(v.lower() not in sanvals for v in cns):
+            f.append("cabf.cn-not-in-san")
+        days = (na - nb) // dt.timedelta(days=1)
+        if (nb >= d(2026, 3, 15) and days > 200) or (nb >= d(2020, 9, 1) and days > 398):
+            f.append("cabf.validity-too-long")
+    return sorted(f)
+
+
+def crosscheck() -> list[str]:
+    problems = []
+    for rel, exp in EXPECTED.items():
+        certs = _load_file(rel)
+        if exp["status"] != "ok":
+            if certs:  # a bad input must not yield certificates
+                problems.append(f"{rel}: expected status {exp['status']} but {len(certs)} certificate(s) parsed")
+            continue
+        if not certs:
+            problems.append(f"{rel}: expected certificates, none parsed")
+            continue
+        if len(certs) != len(exp["certificates"]):
+            problems.append(f"{rel}: expected {len(exp['certificates'])} certificates, found {len(certs)}")
+            continue
+        for c, e in zip(certs, exp["certificates"]):
+            if c.subject.rfc4514_string() != e["subject"]:
+                problems.append(f"{rel}[{e['index']}]: subject {c.subject.rfc4514_string()!r} != {e['subject']!r}")
+            got = evaluate(c)
+            if got != e["findings"]:
+                problems.append(f"{rel}[{e['index']}]: hand-written {e['findings']} != computed {got}")
+    for rel in sorted(set(WRITTEN)):
+        if rel not in EXPECTED and rel != "passwords.txt":
+            problems.append(f"{rel}: written but has no expectation")
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# EXPECTED.json / EXPECTED.md
+# ---------------------------------------------------------------------------
+
+def write_expected() -> None:
+    files = {}
+    for rel in sorted(EXPECTED):
+        e = EXPECTED[rel]
+        files[rel] = {"status": e["status"]}
+        if e["status"] == "ok":
+            files[rel]["certificates"] = e["certificates"]
+    doc = {"referenceTime": REFERENCE_TIME.strftime("%Y-%m-%dT%H:%M:%SZ"), "expiryDays": EXPIRY_DAYS,
+           "passwordFile": "passwords.txt", "files": files}
+    out("EXPECTED.json", json.dumps(doc, indent=2) + "\n")
+
+    md = [
+        "# Expected verdicts for the certaudit samples",
+        "",
+        "Generated by `generate.py` -- do not edit by hand. Machine-readable form: `EXPECTED.json`.",
+        "",
+        f"Reference time **{REFERENCE_TIME:%Y-%m-%dT%H:%M:%SZ}**, expiry warning horizon **{EXPIRY_DAYS} days**, "
+        "PFX passwords from `passwords.txt`. Findings are the sorted rule ids that fire under all four profiles "
+        "(browser, vendor, rfc5280, cabf). Status `error`: named or shaped like a certificate container but "
+        "unreadable; `skipped`: holds no certificate.",
+        "",
+        "| File | # | Subject | Demonstrates | Expected findings |",
+        "|---|---|---|---|---|",
+    ]
+    for rel in sorted(EXPECTED):
+        e = EXPECTED[rel]
+        if e["status"] != "ok":
+            md.append(f"| `{rel}` | – | – | {e['demonstrates']} | status **{e['status']}** |")
+            continue
+        for i, cc in enumerate(e["certificates"]):
+            found = "<br>".join(f"`{x}`" for x in cc["findings"]) or "(none)"
+            what = e["demonstrates"] if i == 0 else "↳ next certificate in the same file"
+            md.append(f"| `{rel}` | {cc['index']} | {cc['subject']} | {what} | {found} |")
+    md.append("")
+    out("EXPECTED.md", "\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
