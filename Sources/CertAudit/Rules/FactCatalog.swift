@@ -69,6 +69,9 @@ public enum FactCatalog {
         FactDefinition(
             name: "key.bits", summary: "RSA/DSA modulus bits, EC curve bits", accessor: .int { $0.facts.publicKey.bits }),
         FactDefinition(
+            name: "key.name", summary: "key type and size as people write it: RSA-2048, EC-p256, DSA-1024",
+            accessor: .string { $0.facts.publicKey.displayName }),
+        FactDefinition(
             name: "key.curve", summary: "EC named curve (p256, p384, p521, …); empty for other keys",
             accessor: .string { $0.facts.publicKey.curve ?? "" }),
         FactDefinition(

@@ -1,0 +1,169 @@
+/// The `--format json` report (schema version 1, documented in the README). Certificates are written as
+/// they arrive; per-file errors and skipped files follow the certificates, then the summary.
+public final class JSONReport: ReportWriter {
+    public static let schemaVersion = 1
+
+    private let output: OutputChannel
+    private var json = JSONWriter()
+    private var errors: [(path: String, message: String)] = []
+    private var skipped: [(path: String, reason: String)] = []
+    private var failOn: Severity?
+
+    public init(output: OutputChannel) {
+        self.output = output
+    }
+
+    public func begin(_ header: ScanHeader) {
+        failOn = header.failOn
+        json.beginObject()
+        json.field("schemaVersion", JSONReport.schemaVersion)
+        json.key("tool")
+        json.beginObject()
+        json.field("name", "certaudit")
+        json.field("version", header.toolVersion)
+        json.endObject()
+        json.field("referenceTime", header.referenceTime.iso8601)
+        json.key("roots")
+        json.strings(header.roots)
+        json.key("profiles")
+        json.strings(header.profiles)
+        json.key("certificates")
+        json.beginArray()
+        output.write(bytes: json.take())
+    }
+
+    public func write(_ report: FileReport) {
+        for certificate in report.certificates {
+            JSONReport.writeCertificate(certificate, path: report.path, into: &json)
+        }
+        for problem in report.problems {
+            errors.append((report.path, problem))
+        }
+        if let reason = report.skipReason, report.certificates.isEmpty, report.problems.isEmpty {
+            skipped.append((report.path, reason))
+        }
+        output.write(bytes: json.take())
+    }
+
+    static func writeCertificate(_ certificate: AuditedCertificate, path: String, into json: inout JSONWriter) {
+        let facts = certificate.facts
+        json.beginObject()
+        json.field("path", path)
+        json.field("index", certificate.index)
+        json.field("container", certificate.container.rawValue)
+        json.field("location", certificate.location)
+        json.field("friendlyName", certificate.friendlyName)
+        json.field("sha256", facts.sha256)
+        json.field("subject", facts.subject.rfc4514)
+        json.field("issuer", facts.issuer.rfc4514)
+        json.field("serial", facts.serialHex)
+        json.field("version", facts.version)
+        json.field("notBefore", facts.notBefore.iso8601)
+        json.field("notAfter", facts.notAfter.iso8601)
+        json.field("role", facts.role.rawValue)
+        json.field("selfIssued", facts.selfIssued)
+        json.key("key")
+        json.beginObject()
+        json.field("algorithm", facts.publicKey.algorithm.rawValue)
+        json.field("bits", facts.publicKey.bits)
+        json.field("curve", facts.publicKey.curve)
+        json.endObject()
+        json.field("signatureAlgorithm", facts.signatureAlgorithm.name)
+        json.field("signatureHash", facts.signatureAlgorithm.hash.rawValue)
+        json.key("keyUsage")
+        if let keyUsage = facts.keyUsage {
+            json.strings(keyUsage.bits.names)
+        } else {
+            json.null()
+        }
+        json.key("keyUsageCritical")
+        if let keyUsage = facts.keyUsage { json.bool(keyUsage.critical) } else { json.null() }
+        json.key("extendedKeyUsage")
+        if let eku = facts.extendedKeyUsage { json.strings(eku.purposes) } else { json.null() }
+        json.key("subjectAltNames")
+        if let san = facts.subjectAltNames {
+            json.beginObject()
+            json.key("dns")
+            json.strings(san.dnsNames)
+            json.key("ip")
+            json.strings(san.ipAddresses)
+            json.key("email")
+            json.strings(san.emails)
+            json.key("uri")
+            json.strings(san.uris)
+            json.field("other", san.otherCount)
+            json.endObject()
+        } else {
+            json.null()
+        }
+        json.key("basicConstraints")
+        if let constraints = facts.basicConstraints {
+            json.beginObject()
+            json.field("ca", constraints.isCA)
+            json.key("pathLength")
+            if let length = constraints.pathLength { json.int(length) } else { json.null() }
+            json.endObject()
+        } else {
+            json.null()
+        }
+        json.key("products")
+        json.strings(certificate.products.map(\.label))
+        json.key("parseWarnings")
+        json.strings(facts.parseWarnings)
+        json.key("findings")
+        json.beginArray()
+        for finding in certificate.findings {
+            json.beginObject()
+            json.field("ruleId", finding.ruleId)
+            json.field("profile", finding.profile)
+            json.field("severity", finding.severity.rawValue)
+            json.field("title", finding.title)
+            json.field("message", finding.message)
+            json.field("remediation", finding.remediation)
+            json.field("citation", finding.citation)
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+    }
+
+    public func finish(_ summary: ScanSummary) {
+        json.endArray()
+        json.key("errors")
+        json.beginArray()
+        for error in errors {
+            json.beginObject()
+            json.field("path", error.path)
+            json.field("message", error.message)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("skipped")
+        json.beginArray()
+        for item in skipped {
+            json.beginObject()
+            json.field("path", item.path)
+            json.field("reason", item.reason)
+            json.endObject()
+        }
+        json.endArray()
+        json.key("summary")
+        json.beginObject()
+        json.field("files", summary.files)
+        json.field("certificates", summary.certificates)
+        json.field("skipped", summary.skipped)
+        json.field("unreadable", summary.unreadable)
+        json.key("findings")
+        json.beginObject()
+        for severity in Severity.allCases.reversed() {
+            json.field(severity.rawValue, summary.findings[severity] ?? 0)
+        }
+        json.endObject()
+        json.key("elapsedSeconds")
+        json.double((summary.elapsedSeconds * 1000).rounded() / 1000)
+        json.endObject()
+        json.endObject()
+        output.write(bytes: json.take())
+        output.write("\n")
+    }
+}

@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Buffered byte output to standard output or to a file that appears atomically: the file is written
+/// under a temporary name in the same folder and renamed over the target only when the report is
+/// complete, so a failed or interrupted run never leaves half a report.
+public final class OutputChannel {
+    private var buffer: [UInt8] = []
+    private let descriptor: Int32
+    private let temporaryPath: String?
+    private let finalPath: String?
+    private var failed: String?
+
+    public struct OpenError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func standardOutput() -> OutputChannel {
+        OutputChannel(descriptor: STDOUT_FILENO, temporaryPath: nil, finalPath: nil)
+    }
+
+    public static func file(_ path: String) throws(OpenError) -> OutputChannel {
+        var template = Array((path + ".tmp-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw OpenError(description: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        fchmod(descriptor, 0o644)
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return OutputChannel(descriptor: descriptor, temporaryPath: temporary, finalPath: path)
+    }
+
+    private init(descriptor: Int32, temporaryPath: String?, finalPath: String?) {
+        self.descriptor = descriptor
+        self.temporaryPath = temporaryPath
+        self.finalPath = finalPath
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    /// True when this channel is a terminal (colour is used only then).
+    public var isTerminal: Bool {
+        finalPath == nil && isatty(descriptor) == 1
+    }
+
+    public func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 {
+            flush()
+        }
+    }
+
+    public func write(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 {
+            flush()
+        }
+    }
+
+    public func flush() {
+        var offset = 0
+        while offset < buffer.count, failed == nil {
+            let written = buffer.withUnsafeBytes { raw in
+                Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                failed = String(cString: strerror(errno))
+                break
+            }
+            offset += written
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes; for a file, syncs and renames it into place. Returns an error sentence on failure.
+    public func close() -> String? {
+        flush()
+        guard let temporaryPath, let finalPath else {
+            return failed
+        }
+        if failed == nil, fsync(descriptor) != 0 {
+            failed = String(cString: strerror(errno))
+        }
+        Glibc.close(descriptor)
+        if failed == nil, rename(temporaryPath, finalPath) != 0 {
+            failed = String(cString: strerror(errno))
+        }
+        if let failed {
+            unlink(temporaryPath)
+            return "cannot write \(finalPath): \(failed)"
+        }
+        return nil
+    }
+
+    /// Drops a file being written (the target is left as it was).
+    public func discard() {
+        if let temporaryPath {
+            Glibc.close(descriptor)
+            unlink(temporaryPath)
+        }
+    }
+}

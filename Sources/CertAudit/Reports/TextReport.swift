@@ -1,0 +1,80 @@
+/// The human report: files with findings or errors (all files with `verbose`), then a summary line.
+/// Colour only when writing to a terminal and NO_COLOR is unset.
+public final class TextReport: ReportWriter {
+    private let output: OutputChannel
+    private let verbose: Bool
+    private let color: Bool
+
+    public init(output: OutputChannel, verbose: Bool, color: Bool) {
+        self.output = output
+        self.verbose = verbose
+        self.color = color
+    }
+
+    private func paint(_ text: String, _ code: String) -> String {
+        color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    private func label(_ severity: Severity) -> String {
+        let padded = severity.rawValue.padding(to: 8)
+        switch severity {
+        case .error: return paint(padded, "1;31")
+        case .warning: return paint(padded, "33")
+        case .notice: return paint(padded, "36")
+        case .info: return paint(padded, "2")
+        }
+    }
+
+    public func begin(_ header: ScanHeader) {
+        if verbose {
+            output.write("certaudit \(header.toolVersion) · profiles: \(header.profiles.joined(separator: ", ")) · as of \(header.referenceTime.iso8601)\n\n")
+        }
+    }
+
+    public func write(_ report: FileReport) {
+        let interesting = !report.problems.isEmpty || report.certificates.contains { !$0.findings.isEmpty }
+        guard interesting || (verbose && (!report.certificates.isEmpty || report.skipReason != nil)) else { return }
+        output.write(paint(report.path, "1") + "\n")
+        for problem in report.problems {
+            output.write("  " + paint("unreadable", "1;35") + "  \(problem)\n")
+        }
+        if report.certificates.isEmpty, let reason = report.skipReason, report.problems.isEmpty {
+            output.write("  skipped: \(reason)\n")
+        }
+        for certificate in report.certificates where verbose || !certificate.findings.isEmpty {
+            let facts = certificate.facts
+            let keyUsage = facts.keyUsage.map { "{" + $0.bits.names.joined(separator: ", ") + "}" } ?? "absent"
+            var line = "  #\(certificate.index) \(facts.subject.rfc4514.isEmpty ? "(empty subject)" : facts.subject.rfc4514)"
+            line += " · \(facts.publicKey.displayName) · until \(facts.notAfter.isoDate) · KeyUsage \(keyUsage)"
+            if let name = certificate.friendlyName {
+                line += " · \"\(name)\""
+            }
+            output.write(line + "\n")
+            if certificate.findings.isEmpty {
+                output.write("     " + paint("ok", "32") + "\n")
+            }
+            for finding in certificate.findings {
+                output.write("     \(label(finding.severity)) \(finding.ruleId)\n")
+                output.write("              \(finding.message)\n")
+            }
+        }
+        output.write("\n")
+    }
+
+    public func finish(_ summary: ScanSummary) {
+        var counts: [String] = []
+        for severity in Severity.allCases.reversed() {
+            let count = summary.findings[severity] ?? 0
+            counts.append("\(count) \(severity.rawValue)")
+        }
+        var line = "\(summary.files) files, \(summary.certificates) certificates: \(counts.joined(separator: ", "))"
+        line += "; \(summary.unreadable) unreadable, \(summary.skipped) skipped"
+        output.write(line + "\n")
+    }
+}
+
+extension String {
+    func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

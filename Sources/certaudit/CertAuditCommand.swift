@@ -1,0 +1,36 @@
+import ArgumentParser
+import CertAudit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@main
+struct CertAuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certaudit",
+        abstract: "Audit X.509 certificates for browser, vendor and standards problems (KeyUsage first).",
+        version: CertAuditVersion.current,
+        subcommands: [ScanCommand.self, RulesCommand.self]
+    )
+
+    /// Usage errors exit with 2 (the documented contract), not ArgumentParser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as UsageFailure {
+            printError(failure.description)
+            Glibc.exit(ExitStatus.usage.rawValue)
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                printError(fullMessage(for: error))
+                Glibc.exit(ExitStatus.usage.rawValue)
+            }
+            Self.exit(withError: error)
+        }
+    }
+}

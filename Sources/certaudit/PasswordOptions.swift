@@ -1,0 +1,37 @@
+import CertAudit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Collects PKCS#12 password candidates from a file and the environment — never from argv.
+enum PasswordOptions {
+    static func candidates(passwordFile: String?) throws -> PasswordCandidates {
+        var candidates = PasswordCandidates()
+        if let passwordFile {
+            guard let contents = readSmallFile(passwordFile) else {
+                throw UsageFailure("cannot read --password-file \(passwordFile)")
+            }
+            candidates.add(fileContents: contents, source: "--password-file")
+        }
+        if let fromEnvironment = ProcessInfoLite.environment["CERTAUDIT_PFX_PASSWORD"] {
+            candidates.add(password: fromEnvironment, source: "CERTAUDIT_PFX_PASSWORD")
+        }
+        return candidates
+    }
+
+    private static func readSmallFile(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while bytes.count < 1 << 20 {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { return count == 0 ? bytes : nil }
+            bytes += chunk[..<count]
+        }
+        return bytes
+    }
+}

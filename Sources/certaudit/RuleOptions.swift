@@ -1,0 +1,62 @@
+import ArgumentParser
+import CertAudit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Options shared by every command that loads rules.
+struct RuleOptions: ParsableArguments {
+    @Option(name: .customLong("rules"), help: "Add a folder (or file) of rule YAML; repeatable.")
+    var ruleFolders: [String] = []
+
+    @Flag(help: "Do not load the built-in rule packs (only --rules).")
+    var noBuiltinRules = false
+
+    func loadCatalog(parameters: Set<String>) throws -> RuleCatalog {
+        var folders: [String] = []
+        if !noBuiltinRules {
+            guard let builtin = BuiltinRules.locate(environment: ProcessInfoLite.environment) else {
+                throw UsageFailure(
+                    "cannot find the built-in rules folder; set CERTAUDIT_RULES_DIR or install rules/ to <prefix>/share/certaudit/rules")
+            }
+            folders.append(builtin)
+        }
+        folders += ruleFolders
+        guard !folders.isEmpty else {
+            throw UsageFailure("no rules: --no-builtin-rules needs at least one --rules folder")
+        }
+        do {
+            return try RuleCatalog.load(paths: folders, parameters: parameters)
+        } catch {
+            throw UsageFailure("rule file error: \(error)")
+        }
+    }
+}
+
+/// A usage problem: printed as one line on standard error, exit status 2.
+struct UsageFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ message: String) { description = message }
+}
+
+/// The process environment without Foundation.
+enum ProcessInfoLite {
+    static var environment: [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+func printError(_ message: String) {
+    var line = Array(("certaudit: " + message + "\n").utf8)
+    _ = line.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
