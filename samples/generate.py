@@ -21,6 +21,11 @@ recomputes the findings with an independent Python implementation of the rule
 definitions (see _Rules below); any disagreement with the hand-written
 expectations aborts the run before EXPECTED.json / EXPECTED.md are written.
 
+What cryptography refuses to build (SHA-1/MD5 signatures, encipherOnly without
+keyAgreement, a negative serial) is made by swapping one same-length DER
+element in the TBSCertificate of a normal build and re-signing it with the
+issuing CA's key (resign_swapped).
+
 Requirements: Python 3.11+, cryptography >= 44, and the openssl 3 CLI (used
 for the legacy RC2-40 PKCS#12, the order-preserving PKCS#7 bundles and the
 TRUSTED CERTIFICATE block).
@@ -37,12 +42,14 @@ import re
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 HERE = Path(__file__).resolve().parent
@@ -54,6 +61,13 @@ REFERENCE_TIME = dt.datetime(2026, 12, 1, tzinfo=UTC)
 EXPIRY_DAYS = 30
 PASSWORD = "certaudit-sample"
 WRONG_PASSWORD = "not-the-sample-password"
+
+# tls/negative-serial.crt is negative on purpose. cryptography 48 still loads it
+# but warns (and announces an exception "in a future release"); silence only
+# that warning. If a later cryptography refuses the file, the cross-check
+# reports "expected certificates, none parsed" instead of passing silently.
+warnings.filterwarnings("ignore", message=r"Parsed a serial number which wasn't positive",
+                        category=CryptographyDeprecationWarning)
 
 
 def d(y: int, m: int, day: int) -> dt.datetime:
@@ -259,6 +273,39 @@ _LEGACY_RSA = {
 }
 
 
+def resign_swapped(cert: x509.Certificate, issuer_key: rsa.RSAPrivateKey, old: bytes, new: bytes, *,
+                   algid: bytes = _ALG_SHA256_RSA, h: hashes.HashAlgorithm = hashes.SHA256()) -> bytes:
+    """Swap one byte string in a certificate's TBSCertificate, re-sign, return the DER.
+
+    For what cryptography's builder refuses to produce. old must occur exactly
+    once in the TBSCertificate and new must have the same length, so every
+    enclosing DER length stays valid. The TBS is signed with PKCS#1 v1.5
+    (deterministic) over h, and the Certificate SEQUENCE reassembled with
+    algid as its signatureAlgorithm. The result is returned as DER and checked
+    by re-reading it with the DER helpers, not with cryptography (which may
+    refuse to load it).
+    """
+    tbs = cert.tbs_certificate_bytes
+    assert len(old) == len(new) and tbs.count(old) == 1, (old.hex(), new.hex())
+    tbs = tbs.replace(old, new)
+    sig = issuer_key.sign(tbs, padding.PKCS1v15(), h)
+    cert_der = der_tlv(0x30, tbs + algid + der_tlv(0x03, b"\x00" + sig))
+    _, s, e = der_read(cert_der)
+    _, _, tbs_end = der_read(cert_der, s)
+    _, _, alg_end = der_read(cert_der, tbs_end)
+    tag, bs, be = der_read(cert_der, alg_end)
+    assert e == len(cert_der) and be == e and tag == 0x03 and cert_der[s:tbs_end] == tbs
+    issuer_key.public_key().verify(cert_der[bs + 1:be], cert_der[s:tbs_end], padding.PKCS1v15(), h)
+    return cert_der
+
+
+def pem_from_der(cert_der: bytes) -> bytes:
+    """PEM armour for a certificate given as DER, in cryptography's layout (64-column lines)."""
+    b = base64.b64encode(cert_der).decode()
+    return ("-----BEGIN CERTIFICATE-----\n" + "".join(b[i:i + 64] + "\n" for i in range(0, len(b), 64))
+            + "-----END CERTIFICATE-----\n").encode()
+
+
 def resign_legacy(cert: x509.Certificate, issuer_key: rsa.RSAPrivateKey, which: str) -> x509.Certificate:
     """Re-sign a SHA-256/RSA certificate with SHA-1 or MD5.
 
@@ -268,11 +315,7 @@ def resign_legacy(cert: x509.Certificate, issuer_key: rsa.RSAPrivateKey, which: 
     the Certificate SEQUENCE reassembled.
     """
     algid, h = _LEGACY_RSA[which]
-    tbs = cert.tbs_certificate_bytes
-    assert tbs.count(_ALG_SHA256_RSA) == 1
-    tbs = tbs.replace(_ALG_SHA256_RSA, algid)
-    sig = issuer_key.sign(tbs, padding.PKCS1v15(), h)
-    new = x509.load_der_x509_certificate(der_tlv(0x30, tbs + algid + der_tlv(0x03, b"\x00" + sig)))
+    new = x509.load_der_x509_certificate(resign_swapped(cert, issuer_key, _ALG_SHA256_RSA, algid, algid=algid, h=h))
     issuer_key.public_key().verify(new.signature, new.tbs_certificate_bytes, padding.PKCS1v15(), h)
     return new
 
@@ -454,15 +497,41 @@ def main() -> None:
 
     ICA = (inter, int_key)
 
+    def sub_ca(label: str, common_name: str, bits) -> x509.Certificate:
+        """A CA certificate (CA:TRUE pathlen 0, critical) issued by the test root, shaped like the
+        issuing CA but with the given KeyUsage (critical), or none for bits=None."""
+        name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "certaudit samples"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        exts = [(x509.BasicConstraints(ca=True, path_length=0), True)]
+        if bits is not None:
+            exts.append((ku(*bits), True))
+        return build(label=label, subject=name, key_=key(label, "rsa2048"), issuer=(root, root_key), exts=exts)
+
+    # Role "intermediate" (CA, not self-issued): no browser/vendor/cabf rule applies, only rfc5280.
+    c = sub_ca("ca-ku-no-keycertsign", "certaudit Test CA without keyCertSign", ["DS", "CRL"])
+    assert _ku_bits(c) == {"DS", "CRL"}
+    out("ca/ca-ku-no-keycertsign.crt", pem(c))
+    expect("ca/ca-ku-no-keycertsign.crt",
+           "CA certificate (CA:TRUE, under the test root) whose KeyUsage {DS,cRLSign} lacks keyCertSign",
+           ("CN=certaudit Test CA without keyCertSign,O=certaudit samples", ["rfc5280.ca-lacks-key-cert-sign"]))
+
+    c = sub_ca("ca-without-ku", "certaudit Test CA without KeyUsage", None)
+    assert _ku_bits(c) is None
+    out("ca/ca-without-ku.crt", pem(c))
+    expect("ca/ca-without-ku.crt", "CA certificate (CA:TRUE, under the test root) with no KeyUsage extension",
+           ("CN=certaudit Test CA without KeyUsage,O=certaudit samples", ["rfc5280.ca-without-key-usage"]))
+
     def leaf(label: str, host: str | None, kind: str, bits, *, ekus=(SERVER,), issuer=ICA,
              nb=DEFAULT_NOT_BEFORE, na=DEFAULT_NOT_AFTER, with_san=True, rsa_padding=None):
+        """bits=None: no KeyUsage extension; ekus=None: no ExtendedKeyUsage extension."""
         k = key(label, kind)
         exts = []
         if issuer is not None:
             exts.append((x509.BasicConstraints(ca=False, path_length=None), True))
         if bits is not None:
             exts.append((ku(*bits), True))
-        exts.append((eku(*ekus), False))
+        if ekus is not None:
+            exts.append((eku(*ekus), False))
         if with_san:
             exts.append((san(host), False))
         return build(label=label, subject=cn(host), key_=k, issuer=issuer, not_before=nb,
@@ -555,6 +624,7 @@ def main() -> None:
 
     c, _ = leaf("ku-empty", "ku-empty.example.com", "rsa2048", [])
     assert c.extensions.get_extension_for_class(x509.KeyUsage).value.public_bytes() == b"\x03\x01\x00"
+    assert pem_from_der(der(c)) == pem(c)  # pem_from_der lays PEM out exactly like cryptography
     out("tls/ku-empty.crt", pem(c))
     expect("tls/ku-empty.crt", "KeyUsage present with no bit set (zero-length BIT STRING 03 01 00)",
            ("CN=ku-empty.example.com", ["browser.ku-lacks-digital-signature", "browser.rsa-ku-lacks-key-encipherment",
@@ -570,6 +640,50 @@ def main() -> None:
     expect("tls/no-ku-selfsigned.crt",
            "Self-signed, no KeyUsage, SAN has no short name: NOT the installer shape, so no vendor finding",
            ("CN=plain.example.com", ["cabf.ku-absent", LONG]))
+
+    c, _ = leaf("no-eku", "noeku.example.com", "rsa2048", ["DS", "KE"], ekus=None)
+    assert _ext(c, x509.ExtendedKeyUsage) is None
+    out("tls/no-eku.crt", pem(c))
+    expect("tls/no-eku.crt",
+           "Leaf without an ExtendedKeyUsage extension: usable for any purpose, so server-capable; "
+           "CA/B requires an explicit serverAuth",
+           ("CN=noeku.example.com", ["cabf.eku-server-auth", LONG, NO_NR]))
+
+    # encipherOnly without keyAgreement: cryptography's KeyUsage refuses it (and cannot even parse
+    # it back), so build {DS,KE,KA} and swap the BIT STRING for {DS,KE,EO}. Both are one content
+    # octet: 03 02 03 A8 (bits 0,2,4; 3 unused) -> 03 02 00 A1 (bits 0,2,7; 0 unused).
+    c, _ = leaf("encipher-only", "encipher-only.example.com", "rsa2048", ["DS", "KE", "KA"])
+    ku_ds_ke_ka = ku("DS", "KE", "KA").public_bytes()
+    ku_ds_ke_eo = bytes.fromhex("030200a1")
+    assert ku_ds_ke_ka == bytes.fromhex("030203a8")
+    ku_oid_crit = bytes.fromhex("0603551d0f0101ff0404")  # extnID keyUsage, critical TRUE, OCTET STRING (4)
+    cert_der = resign_swapped(c, int_key, ku_oid_crit + ku_ds_ke_ka, ku_oid_crit + ku_ds_ke_eo)
+    shown = openssl("x509", "-inform", "DER", "-noout", "-ext", "keyUsage", stdin=cert_der).decode().splitlines()
+    assert [x.strip() for x in shown] == ["X509v3 Key Usage: critical",
+                                          "Digital Signature, Key Encipherment, Encipher Only"], shown
+    out("tls/encipher-only.crt", pem_from_der(cert_der))
+    expect("tls/encipher-only.crt",
+           "KeyUsage {DS,KE,encipherOnly} without keyAgreement (BIT STRING 03 02 00 A1; built by re-encoding "
+           "the TBS, since cryptography refuses it)",
+           ("CN=encipher-only.example.com", ["rfc5280.encipher-decipher-only-without-key-agreement",
+                                             "cabf.ku-forbidden-bits", LONG, NO_NR]))
+
+    # Negative serial: cryptography refuses to build one, so swap the serial INTEGER of a normal
+    # build (16 octets, first octet 0x01..0x7f) for one whose first octet is 0x80 -- same length,
+    # minimal DER, value -2^127 + (the remaining 15 octets).
+    c, _ = leaf("negative-serial", "negative-serial.example.com", "rsa2048", ["DS", "KE"])
+    pos_octets = c.serial_number.to_bytes(16, "big")
+    neg_octets = b"\x80" + pos_octets[1:]
+    neg_value = int.from_bytes(neg_octets, "big", signed=True)
+    assert neg_value < 0
+    cert_der = resign_swapped(c, int_key, der_tlv(0x02, pos_octets), der_tlv(0x02, neg_octets))
+    shown = openssl("x509", "-inform", "DER", "-noout", "-serial", stdin=cert_der).decode().strip()
+    assert shown == f"serial=-{(-neg_value).to_bytes(16, 'big').hex().upper()}", shown
+    out("tls/negative-serial.crt", pem_from_der(cert_der))
+    expect("tls/negative-serial.crt",
+           "Serial number INTEGER is negative (16 octets, first octet 0x80; built by re-encoding the TBS, "
+           "since cryptography refuses it)",
+           ("CN=negative-serial.example.com", ["rfc5280.serial-number-invalid", LONG, NO_NR]))
 
     # ---------------- Bundles and containers ----------------
     chain = [good_rsa, inter, root]
@@ -810,20 +924,72 @@ def _load_file(rel: str) -> list[x509.Certificate] | None:
     return certs
 
 
+_KU_OID = bytes.fromhex("0603551d0f")     # extnID id-ce-keyUsage (2.5.29.15), as a DER TLV
+
+
+def _raw_extensions(cert_der: bytes) -> tuple[int, int, list[tuple[bytes, bytes]]]:
+    """The extensions of a DER certificate, straight from the bytes.
+
+    Returns (start, end) of the TBSCertificate's [3] TLV (0, 0 if absent) and a
+    list of (extnID OID TLV, whole Extension TLV).
+    """
+    _, cs, _ = der_read(cert_der)
+    _, ts, te = der_read(cert_der, cs)      # TBSCertificate
+    pos = ts
+    while pos < te:
+        tag, a, b = der_read(cert_der, pos)
+        if tag == 0xA3:                     # extensions [3] EXPLICIT
+            _, xs, xe = der_read(cert_der, a)
+            exts, p = [], xs
+            while p < xe:
+                _, es, q = der_read(cert_der, p)
+                _, _, oe = der_read(cert_der, es)
+                exts.append((cert_der[es:oe], cert_der[p:q]))
+                p = q
+            return pos, b, exts
+        pos = b
+    return 0, 0, []
+
+
 def _ku_bits(c: x509.Certificate) -> set[str] | None:
-    try:
-        ext = c.extensions.get_extension_for_class(x509.KeyUsage)
-    except x509.ExtensionNotFound:
+    """KeyUsage bits read from the DER, not through x509.KeyUsage (which rejects
+    encipherOnly/decipherOnly without keyAgreement, see tls/encipher-only.crt)."""
+    found = [x for oid, x in _raw_extensions(der(c))[2] if oid == _KU_OID]
+    if not found:
         return None
-    raw = ext.value.public_bytes()          # BIT STRING TLV
-    _, s, e = der_read(raw)
-    bits = raw[s + 1:e]
+    (ext,) = found
+    _, s, e = der_read(ext)
+    _, _, p = der_read(ext, s)              # extnID
+    tag, a, b = der_read(ext, p)
+    if tag == 0x01:                         # critical BOOLEAN
+        tag, a, b = der_read(ext, b)
+    assert tag == 0x04 and b == e           # extnValue OCTET STRING
+    tag, bs, be = der_read(ext, a)          # the KeyUsage BIT STRING
+    assert tag == 0x03 and be == b
+    bits = ext[bs + 1:be]
     return {n for i, n in enumerate(_KU_BITS) if i // 8 < len(bits) and bits[i // 8] & (0x80 >> (i % 8))}
+
+
+def _extensions(c: x509.Certificate) -> x509.Extensions:
+    try:
+        return c.extensions
+    except ValueError:
+        # cryptography parses all extensions at once and fails on a KeyUsage it
+        # rejects (tls/encipher-only.crt). The KU bits come from _ku_bits, so read
+        # the other extensions from a copy without the KeyUsage extension (an
+        # unsigned re-assembly, only ever parsed here).
+        cert_der = der(c)
+        a, b, exts = _raw_extensions(cert_der)
+        kept = b"".join(x for oid, x in exts if oid != _KU_OID)
+        _, cs, ce = der_read(cert_der)
+        _, ts, te = der_read(cert_der, cs)
+        tbs = cert_der[ts:a] + der_tlv(0xA3, der_tlv(0x30, kept)) + cert_der[b:te]
+        return x509.load_der_x509_certificate(der_tlv(0x30, der_tlv(0x30, tbs) + cert_der[te:ce])).extensions
 
 
 def _ext(c, cls):
     try:
-        return c.extensions.get_extension_for_class(cls).value
+        return _extensions(c).get_extension_for_class(cls).value
     except x509.ExtensionNotFound:
         return None
 

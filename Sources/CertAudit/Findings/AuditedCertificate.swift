@@ -1,6 +1,7 @@
 /// A certificate, where it was found, and what the rules said about it.
 public struct AuditedCertificate: Sendable {
-    /// 0-based position among the certificates of its file.
+    /// 0-based position among the certificates read from its file (blocks that could not be read are
+    /// reported as problems and take no index).
     public var index: Int
     public var container: ContainerKind
     public var location: String

@@ -36,13 +36,13 @@ public struct Auditor: Sendable {
         let decoded = decoder.decode(bytes, name: name)
         report.problems = decoded.problems
         report.skipReason = decoded.skipReason
-        for (position, extracted) in decoded.certificates.enumerated() {
+        for extracted in decoded.certificates {
             do {
                 let facts = try LenientCertificateParser.parse(extracted.der)
                 let verdict = audit(facts, container: extracted.container, friendlyName: extracted.friendlyName)
                 report.certificates.append(
                     AuditedCertificate(
-                        index: position, container: extracted.container, location: extracted.location,
+                        index: report.certificates.count, container: extracted.container, location: extracted.location,
                         friendlyName: extracted.friendlyName, facts: facts, products: verdict.products,
                         findings: verdict.findings))
             } catch {

@@ -25,23 +25,50 @@ enum PEMScanner {
     private static let dashes = Array("-----".utf8)
 
     static func containsPEM(_ bytes: [UInt8]) -> Bool {
-        find(begin, in: bytes, from: 0) != nil
+        nextBegin(in: bytes, from: 0) != nil
+    }
+
+    /// The next BEGIN marker that starts a line (RFC 7468 §2: only whitespace may precede it), so a
+    /// marker quoted inside source code or prose is not taken for a block.
+    private static func nextBegin(in bytes: [UInt8], from start: Int) -> Int? {
+        var position = start
+        while let found = find(begin, in: bytes, from: position) {
+            if startsLine(bytes, at: found) {
+                return found
+            }
+            position = found + 1
+        }
+        return nil
+    }
+
+    private static func startsLine(_ bytes: [UInt8], at offset: Int) -> Bool {
+        var index = offset - 1
+        while index >= 0, bytes[index] == 0x20 || bytes[index] == 0x09 {
+            index -= 1
+        }
+        return index < 0 || bytes[index] == 0x0a || bytes[index] == 0x0d
+    }
+
+    private static func onlyWhitespace(_ bytes: [UInt8], from start: Int, to end: Int) -> Bool {
+        start >= end || bytes[start..<end].allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }
     }
 
     static func blocks(in bytes: [UInt8]) -> [PEMBlock] {
         var blocks: [PEMBlock] = []
         var position = 0
-        while let beginAt = find(begin, in: bytes, from: position) {
+        while let beginAt = nextBegin(in: bytes, from: position) {
             let labelStart = beginAt + begin.count
             let lineEnd = endOfLine(bytes, from: labelStart)
-            guard let labelEnd = find(dashes, in: bytes, from: labelStart), labelEnd < lineEnd else {
+            guard let labelEnd = find(dashes, in: bytes, from: labelStart), labelEnd < lineEnd,
+                onlyWhitespace(bytes, from: labelEnd + dashes.count, to: lineEnd)
+            else {
                 position = labelStart
                 continue
             }
             let label = String(decoding: bytes[labelStart..<labelEnd], as: UTF8.self)
             let bodyStart = min(lineEnd + 1, bytes.count)
             let line = lineNumber(of: beginAt, in: bytes)
-            let nextBegin = find(begin, in: bytes, from: bodyStart)
+            let nextBegin = nextBegin(in: bytes, from: bodyStart)
             guard let endAt = find(end, in: bytes, from: bodyStart), nextBegin.map({ endAt < $0 }) ?? true else {
                 let stop = nextBegin ?? bytes.count
                 blocks.append(PEMBlock(label: label, body: bodyStart..<stop, line: line, complete: false))

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+@testable import CertAudit
+
+/// Bad input gives a clear per-file error (or a skip) and the scan goes on.
+@Suite struct BadInputTests {
+    static let goodPEM: String = {
+        String(decoding: FileManager.default.contents(atPath: Fixtures.samples + "/tls/good-rsa.crt")!, as: UTF8.self)
+    }()
+
+    func scanFolder(_ build: (String) -> Void, walk: WalkOptions = WalkOptions()) -> [String: FileReport] {
+        let folder = Fixtures.temporaryDirectory()
+        Fixtures.write(Self.goodPEM, to: folder + "/good.pem")
+        build(folder)
+        let (reports, _) = Fixtures.scan([folder], walk: walk)
+        var byName: [String: FileReport] = [:]
+        for report in reports {
+            byName[String(report.path.dropFirst(folder.count + 1))] = report
+        }
+        #expect(byName["good.pem"]?.certificates.count == 1, "the good file must still be read")
+        return byName
+    }
+
+    @Test func truncatedAndCorruptPEM() {
+        let half = String(Self.goodPEM.prefix(Self.goodPEM.count / 2))
+        let reports = scanFolder { folder in
+            Fixtures.write(half, to: folder + "/truncated.pem")
+            Fixtures.write("-----BEGIN CERTIFICATE-----\nMIIB!!!!\n-----END CERTIFICATE-----\n", to: folder + "/badbase64.pem")
+            Fixtures.write("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", to: folder + "/notder.pem")
+        }
+        #expect(reports["truncated.pem"]?.problems.first?.contains("no matching END line") == true)
+        #expect(reports["badbase64.pem"]?.problems.first?.contains("not valid base64") == true)
+        #expect(reports["notder.pem"]?.problems.isEmpty == false)
+    }
+
+    @Test func pemBundleWithOneBadBlockKeepsTheGoodOnes() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let bundle = "header text\n" + Self.goodPEM + "\nbetween\n-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n"
+            + Self.goodPEM.replacingOccurrences(of: "\n", with: "\r\n")
+        Fixtures.write(bundle, to: folder + "/bundle.pem")
+        let report = Fixtures.report(for: folder + "/bundle.pem")
+        #expect(report.certificates.count == 2)
+        #expect(report.certificates.map(\.index) == [0, 1])
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.contains("line") == true)
+    }
+
+    @Test func garbageJunkAndNonCertificateFiles() {
+        let reports = scanFolder { folder in
+            FileManager.default.createFile(atPath: folder + "/garbage.crt", contents: Data((0..<512).map { UInt8(($0 * 37 + 11) % 251) | 0x01 }))
+            FileManager.default.createFile(atPath: folder + "/junk.bin", contents: Data((0..<512).map { UInt8(($0 * 37 + 11) % 251) | 0x01 }))
+            FileManager.default.createFile(atPath: folder + "/empty.pem", contents: Data())
+            Fixtures.write("just some notes\n", to: folder + "/notes.txt")
+        }
+        #expect(reports["garbage.crt"]?.problems.first?.contains("named like a certificate") == true)
+        #expect(reports["junk.bin"]?.skipReason != nil && reports["junk.bin"]?.problems.isEmpty == true)
+        #expect(reports["empty.pem"]?.skipReason == "empty file")
+        #expect(reports["notes.txt"]?.skipReason != nil)
+    }
+
+    @Test func wrongAndMissingPFXPassword() throws {
+        let folder = Fixtures.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/veeam/veeam-one-11a.pfx", toPath: folder + "/v.pfx")
+        let (noPassword, _) = Fixtures.scan([folder], passwords: PasswordCandidates())
+        let message = try #require(noPassword.first?.problems.first)
+        #expect(message.contains("wrong password"))
+        #expect(message.contains("--password-file or CERTAUDIT_PFX_PASSWORD"))
+        #expect(!message.contains("certaudit-sample"), "a password must never appear in a message")
+        var wrong = PasswordCandidates()
+        wrong.add(password: "nope", source: "CERTAUDIT_PFX_PASSWORD")
+        let (wrongPassword, _) = Fixtures.scan([folder], passwords: wrong)
+        #expect(wrongPassword.first?.problems.first?.contains("wrong password") == true)
+        #expect(wrongPassword.first?.problems.first?.contains("nope") == false)
+        let (right, _) = Fixtures.scan([folder])
+        #expect(right.first?.certificates.first?.friendlyName == "260112 Veeam ONE self-signed certificate")
+    }
+
+    @Test func symlinkLoopIsAnErrorAndTheScanGoesOn() throws {
+        let reports = scanFolder(
+            { folder in
+                try! FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: true)
+                try! FileManager.default.createSymbolicLink(atPath: folder + "/sub/loop", withDestinationPath: "..")
+                try! FileManager.default.createSymbolicLink(atPath: folder + "/dangling.pem", withDestinationPath: folder + "/missing")
+            }, walk: { var options = WalkOptions(); options.followSymlinks = true; return options }())
+        #expect(reports["sub/loop"]?.problems.first?.contains("symbolic link loop") == true)
+        #expect(reports["dangling.pem"]?.problems.first?.contains("broken symbolic link") == true)
+    }
+
+    @Test func symlinksAreNotFollowedByDefault() {
+        let reports = scanFolder { folder in
+            try! FileManager.default.createSymbolicLink(atPath: folder + "/link.pem", withDestinationPath: folder + "/good.pem")
+        }
+        #expect(reports["link.pem"]?.skipReason?.contains("--follow-symlinks") == true)
+    }
+
+    @Test func hugeFileIsSkippedWithANote() {
+        var options = WalkOptions()
+        options.maxFileSize = 4096
+        let reports = scanFolder(
+            { folder in
+                FileManager.default.createFile(atPath: folder + "/huge.pem", contents: Data(repeating: 0x41, count: 10_000))
+            }, walk: options)
+        #expect(reports["huge.pem"]?.skipReason?.contains("max-file-size") == true)
+    }
+
+    @Test func unreadableFileIsAPerFileError() throws {
+        guard geteuid() != 0 else {
+            // root reads mode-000 files; a dangling link stands in for "cannot open" (tested above).
+            return
+        }
+        let reports = scanFolder { folder in
+            Fixtures.write(Self.goodPEM, to: folder + "/secret.pem")
+            chmod(folder + "/secret.pem", 0)
+        }
+        #expect(reports["secret.pem"]?.problems.first?.contains("cannot open") == true)
+    }
+
+    @Test func includeAndExcludeGlobs() {
+        var options = WalkOptions()
+        options.excludes = ["skipme"]
+        options.includes = ["*.pem"]
+        let reports = scanFolder(
+            { folder in
+                try! FileManager.default.createDirectory(atPath: folder + "/skipme", withIntermediateDirectories: true)
+                Fixtures.write(Self.goodPEM, to: folder + "/skipme/inside.pem")
+                Fixtures.write(Self.goodPEM, to: folder + "/other.crt")
+            }, walk: options)
+        #expect(reports["skipme/inside.pem"] == nil)
+        #expect(reports["other.crt"] == nil)
+    }
+}

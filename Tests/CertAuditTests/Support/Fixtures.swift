@@ -1,0 +1,111 @@
+import Foundation
+@testable import CertAudit
+
+/// Paths and settings shared by the tests: the repository's samples/ and rules/, the samples' reference
+/// time, and helpers to run the scan pipeline and external tools.
+enum Fixtures {
+    static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static let samples = repositoryRoot + "/samples"
+    static let rules = repositoryRoot + "/rules"
+
+    nonisolated(unsafe) static let expected: [String: Any] = {
+        let data = FileManager.default.contents(atPath: samples + "/EXPECTED.json")!
+        return try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }()
+
+    static let referenceTime = UnixTime(iso8601: expected["referenceTime"] as! String)!
+
+    static let passwords: PasswordCandidates = {
+        var candidates = PasswordCandidates()
+        let bytes = [UInt8](FileManager.default.contents(atPath: samples + "/passwords.txt")!)
+        candidates.add(fileContents: bytes, source: "--password-file")
+        return candidates
+    }()
+
+    static let catalog: RuleCatalog = try! RuleCatalog.load(paths: [rules])
+
+    static func auditor(profiles: [String] = ["all"], rules extra: [Rule]? = nil) -> Auditor {
+        let selected = extra ?? (try! catalog.selecting(profiles: profiles, disabling: []))
+        return Auditor(rules: selected, products: catalog.products, context: EvaluationContext(now: referenceTime))
+    }
+
+    static func scan(
+        _ roots: [String], profiles: [String] = ["all"], walk: WalkOptions = WalkOptions(),
+        passwords: PasswordCandidates = Fixtures.passwords
+    ) -> (reports: [FileReport], summary: ScanSummary) {
+        let scanner = Scanner(
+            walker: InputWalker(options: walk), decoder: ContainerDecoder(passwords: passwords),
+            auditor: auditor(profiles: profiles))
+        var reports: [FileReport] = []
+        let summary = scanner.run(roots) { reports.append($0) }
+        return (reports, summary)
+    }
+
+    static func report(for file: String) -> FileReport {
+        let bytes = [UInt8](FileManager.default.contents(atPath: file) ?? Data())
+        return auditor().audit(bytes: bytes, path: file, decoder: ContainerDecoder(passwords: passwords))
+    }
+
+    /// Runs a program; returns exit status and standard output (standard error is appended to `stderr`).
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:])
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try! process.run()
+        if let stdin {
+            input.fileHandleForWriting.write(stdin)
+        }
+        try? input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    static func openssl(_ arguments: [String]) -> String {
+        let result = run("/usr/bin/openssl", arguments)
+        precondition(result.status == 0, "openssl \(arguments) failed: \(result.stderr)")
+        return result.stdout
+    }
+
+    /// The certaudit executable built next to the test bundle.
+    static let executable: String = {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = testBinary.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("certaudit").path
+            if FileManager.default.isExecutableFile(atPath: candidate) {
+                return candidate
+            }
+            folder.deleteLastPathComponent()
+        }
+        return repositoryRoot + "/.build/debug/certaudit"
+    }()
+
+    static func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "certaudit-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func write(_ text: String, to path: String) {
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    }
+}
