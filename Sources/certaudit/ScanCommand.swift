@@ -125,7 +125,7 @@ struct ScanCommand: ParsableCommand {
             ScanHeader(
                 toolVersion: CertAuditVersion.current, roots: paths, profiles: chosenProfiles, referenceTime: now,
                 failOn: failThreshold, rules: rules))
-        let summary = scanner.run(paths) { writer.write($0) }
+        let summary = scanner.run(paths, render: writer.renderer) { writer.write($0, rendered: $1) }
         writer.finish(summary)
         if let failure = channel.close() {
             printError(failure)

@@ -22,8 +22,6 @@ public struct CertificateFacts: Sendable {
     public var basicConstraints: BasicConstraints?
     public var subjectKeyIdentifier: [UInt8]?
     public var authorityKeyIdentifier: [UInt8]?
-    /// Dotted OIDs of every extension, in order.
-    public var extensionOIDs: [String]
     /// Things the lenient parser had to step over (an undecodable extension, an odd time format…).
     public var parseWarnings: [String]
 

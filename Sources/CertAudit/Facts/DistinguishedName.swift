@@ -1,5 +1,3 @@
-import SwiftASN1
-
 /// A Name as found in a certificate: the exact DER (for byte-exact comparisons and re-issuing) and an
 /// RFC 4514 rendering (most specific RDN first, as `openssl -nameopt RFC2253` prints it).
 public struct DistinguishedName: Hashable, Sendable {
@@ -26,43 +24,62 @@ public struct DistinguishedName: Hashable, Sendable {
     static let commonNameKey = ObjectIdentifierKey("2.5.4.3")
 
     /// Reads a Name leniently: attributes that are not strings render as `OID=#hex`, never an error.
-    init(node: ASN1Node) {
-        der = Array(node.encodedBytes)
+    init(bytes: DERReader.Bytes, element: DERElement) {
+        der = Array(bytes[element.whole])
         var rdns: [String] = []
+        rdns.reserveCapacity(8)
         var commonNames: [String] = []
         var attributeCount = 0
-        if case .constructed(let rdnNodes) = node.content {
-            for rdn in rdnNodes {
-                guard case .constructed(let attributes) = rdn.content else { continue }
-                var parts: [String] = []
-                for attribute in attributes {
-                    guard case .constructed(let pair) = attribute.content else { continue }
-                    var iterator = pair.makeIterator()
-                    guard let typeNode = iterator.next(), case .primitive(let oid) = typeNode.content,
-                        let valueNode = iterator.next()
-                    else { continue }
-                    attributeCount += 1
-                    let key = ObjectIdentifierKey(contentBytes: oid)
-                    let type = DistinguishedName.shortNames[key] ?? ObjectIdentifierKey.dotted(contentBytes: oid)
-                    if let text = DirectoryString.decode(valueNode) {
-                        if key == DistinguishedName.commonNameKey {
-                            commonNames.append(text)
-                        }
-                        parts.append(type + "=" + DistinguishedName.escape(text))
-                    } else {
-                        parts.append(type + "=#" + Hex.encode(valueNode.encodedBytes))
-                    }
+        for rdn in DERReader.children(bytes, of: element) where rdn.isConstructed {
+            var rdnText = ""
+            for attribute in DERReader.children(bytes, of: rdn) where attribute.isConstructed {
+                var pair = DERReader.children(bytes, of: attribute)
+                guard let typeNode = pair.next(), typeNode.tag == DERElement.objectIdentifier,
+                    let valueNode = pair.next()
+                else { continue }
+                attributeCount += 1
+                let oid = DERReader.content(bytes, of: typeNode)
+                let key = ObjectIdentifierKey(contentBytes: oid)
+                let type = DistinguishedName.shortNames[key] ?? ObjectIdentifierKey.dotted(contentBytes: oid)
+                if !rdnText.isEmpty {
+                    rdnText += "+"
                 }
-                rdns.append(parts.joined(separator: "+"))
+                if let text = DirectoryString.decode(tag: valueNode.tag, DERReader.content(bytes, of: valueNode)) {
+                    if key == DistinguishedName.commonNameKey {
+                        commonNames.append(text)
+                    }
+                    rdnText += type + "=" + DistinguishedName.escape(text)
+                } else {
+                    rdnText += type + "=#" + Hex.encode(bytes[valueNode.whole])
+                }
             }
+            rdns.append(rdnText)
         }
-        rfc4514 = rdns.reversed().joined(separator: ",")
+        var text = ""
+        for rdn in rdns.reversed() {
+            if !text.isEmpty {
+                text += ","
+            }
+            text += rdn
+        }
+        rfc4514 = text
         self.commonNames = commonNames
         self.attributeCount = attributeCount
     }
 
     /// RFC 4514 §2.4 escaping.
     static func escape(_ value: String) -> String {
+        let needsEscaping = value.utf8.enumerated().contains { index, byte in
+            switch byte {
+            case UInt8(ascii: ","), UInt8(ascii: "+"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "<"),
+                UInt8(ascii: ">"), UInt8(ascii: ";"), 0:
+                return true
+            case UInt8(ascii: "#"): return index == 0
+            case UInt8(ascii: " "): return index == 0 || index == value.utf8.count - 1
+            default: return false
+            }
+        }
+        guard needsEscaping else { return value }
         var out = ""
         let scalars = Array(value.unicodeScalars)
         for (index, scalar) in scalars.enumerated() {
@@ -86,11 +103,8 @@ public struct DistinguishedName: Hashable, Sendable {
 
 /// Decodes the ASN.1 string types used in names and general names; nil for anything else.
 enum DirectoryString {
-    static func decode(_ node: ASN1Node) -> String? {
-        guard node.identifier.tagClass == .universal, case .primitive(let bytes) = node.content else {
-            return nil
-        }
-        switch node.identifier.tagNumber {
+    static func decode(tag: UInt8, _ bytes: DERReader.Bytes) -> String? {
+        switch tag {
         case 12, 18, 19, 22, 26, 27, 25:  // UTF8, Numeric, Printable, IA5, Visible, General, Graphic
             return String(decoding: bytes, as: UTF8.self)
         case 20, 21:  // Teletex/Videotex: in practice Latin-1
@@ -98,8 +112,8 @@ enum DirectoryString {
         case 30:  // BMPString, UTF-16BE
             guard bytes.count % 2 == 0 else { return nil }
             var units: [UInt16] = []
-            var index = bytes.startIndex
-            while index < bytes.endIndex {
+            var index = 0
+            while index < bytes.count {
                 units.append(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]))
                 index += 2
             }
@@ -107,8 +121,8 @@ enum DirectoryString {
         case 28:  // UniversalString, UTF-32BE
             guard bytes.count % 4 == 0 else { return nil }
             var scalars = String.UnicodeScalarView()
-            var index = bytes.startIndex
-            while index < bytes.endIndex {
+            var index = 0
+            while index < bytes.count {
                 let value =
                     UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16 | UInt32(bytes[index + 2]) << 8
                     | UInt32(bytes[index + 3])

@@ -24,7 +24,7 @@ enum ExtendedKeyUsageNames {
 
     static let knownNames: Set<String> = Set(table.map(\.name))
 
-    static func name(contentBytes: ArraySlice<UInt8>) -> String {
+    static func name(contentBytes: DERReader.Bytes) -> String {
         byKey[ObjectIdentifierKey(contentBytes: contentBytes)] ?? ObjectIdentifierKey.dotted(contentBytes: contentBytes)
     }
 }

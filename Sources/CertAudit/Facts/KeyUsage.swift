@@ -66,7 +66,7 @@ public struct KeyUsageSet: OptionSet, Hashable, Sendable {
 
     /// Decodes the KeyUsage BIT STRING content (first byte = unused bits). DER's first named bit is the
     /// most significant bit of the first content byte.
-    static func decode(bitStringContent content: ArraySlice<UInt8>) -> KeyUsageSet? {
+    static func decode<Bytes: Collection<UInt8>>(bitStringContent content: Bytes) -> KeyUsageSet? {
         guard let unused = content.first, unused < 8 else { return nil }
         let data = content.dropFirst()
         if data.isEmpty {

@@ -10,16 +10,23 @@ public enum KeyAlgorithm: String, CaseIterable, Sendable {
     case x448
     case unknown
 
-    static let byOID: [ObjectIdentifierKey: KeyAlgorithm] = [
-        ObjectIdentifierKey("1.2.840.113549.1.1.1"): .rsa,
-        ObjectIdentifierKey("1.2.840.113549.1.1.10"): .rsaPss,
-        ObjectIdentifierKey("1.2.840.10045.2.1"): .ec,
-        ObjectIdentifierKey("1.2.840.10040.4.1"): .dsa,
-        ObjectIdentifierKey("1.3.101.112"): .ed25519,
-        ObjectIdentifierKey("1.3.101.113"): .ed448,
-        ObjectIdentifierKey("1.3.101.110"): .x25519,
-        ObjectIdentifierKey("1.3.101.111"): .x448,
-    ]
+    /// The algorithm's OID in dotted form ("" for `.unknown`).
+    var oid: String {
+        switch self {
+        case .rsa: "1.2.840.113549.1.1.1"
+        case .rsaPss: "1.2.840.113549.1.1.10"
+        case .ec: "1.2.840.10045.2.1"
+        case .dsa: "1.2.840.10040.4.1"
+        case .ed25519: "1.3.101.112"
+        case .ed448: "1.3.101.113"
+        case .x25519: "1.3.101.110"
+        case .x448: "1.3.101.111"
+        case .unknown: ""
+        }
+    }
+
+    static let byOID: [ObjectIdentifierKey: KeyAlgorithm] = Dictionary(
+        uniqueKeysWithValues: allCases.filter { $0 != .unknown }.map { (ObjectIdentifierKey($0.oid), $0) })
 }
 
 /// Named elliptic curves by their short names.

@@ -1,5 +1,3 @@
-import SwiftASN1
-
 /// The SubjectAltName extension's names, decoded leniently.
 public struct SubjectAltNames: Hashable, Sendable {
     public var dnsNames: [String] = []
@@ -16,27 +14,27 @@ public struct SubjectAltNames: Hashable, Sendable {
         dnsNames.isEmpty && ipAddresses.isEmpty && emails.isEmpty && uris.isEmpty && otherCount == 0
     }
 
-    init(generalNames: ASN1Node, critical: Bool) {
+    init(bytes: DERReader.Bytes, generalNames: DERElement, critical: Bool) {
         self.critical = critical
-        der = Array(generalNames.encodedBytes)
-        guard case .constructed(let names) = generalNames.content else { return }
-        for name in names where name.identifier.tagClass == .contextSpecific {
-            switch (name.identifier.tagNumber, name.content) {
-            case (1, .primitive(let bytes)):
-                emails.append(String(decoding: bytes, as: UTF8.self))
-            case (2, .primitive(let bytes)):
-                dnsNames.append(String(decoding: bytes, as: UTF8.self))
-            case (6, .primitive(let bytes)):
-                uris.append(String(decoding: bytes, as: UTF8.self))
-            case (7, .primitive(let bytes)):
-                ipAddresses.append(SubjectAltNames.renderIP(bytes))
+        der = Array(bytes[generalNames.whole])
+        for name in DERReader.children(bytes, of: generalNames) {
+            let content = DERReader.content(bytes, of: name)
+            switch name.tag {
+            case DERElement.context(1, constructed: false):
+                emails.append(String(decoding: content, as: UTF8.self))
+            case DERElement.context(2, constructed: false):
+                dnsNames.append(String(decoding: content, as: UTF8.self))
+            case DERElement.context(6, constructed: false):
+                uris.append(String(decoding: content, as: UTF8.self))
+            case DERElement.context(7, constructed: false):
+                ipAddresses.append(SubjectAltNames.renderIP(content))
             default:
                 otherCount += 1
             }
         }
     }
 
-    static func renderIP(_ bytes: ArraySlice<UInt8>) -> String {
+    static func renderIP(_ bytes: DERReader.Bytes) -> String {
         if bytes.count == 4 {
             return bytes.map(String.init).joined(separator: ".")
         }

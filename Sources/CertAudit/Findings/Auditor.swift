@@ -32,7 +32,7 @@ public struct Auditor: Sendable {
     /// Reads, decodes, parses and audits one file's bytes.
     public func audit(bytes: [UInt8], path: String, decoder: ContainerDecoder) -> FileReport {
         var report = FileReport(path: path)
-        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
         let decoded = decoder.decode(bytes, name: name)
         report.problems = decoded.problems
         report.skipReason = decoded.skipReason

@@ -16,34 +16,47 @@ enum Base64 {
     }
 
     static func decode(_ text: ArraySlice<UInt8>) throws(Failure) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count * 3 / 4)
         var accumulator: UInt32 = 0
         var count = 0
         var padding = 0
-        try table.withUnsafeBufferPointer { (table) throws(Failure) in
-            for byte in text {
-                switch byte {
-                case 0x20, 0x09, 0x0a, 0x0d:
-                    continue
-                case UInt8(ascii: "="):
-                    padding += 1
-                    continue
-                default:
-                    break
-                }
-                let value = table[Int(byte)]
-                guard value != 0xff, padding == 0 else { throw .invalidCharacter(byte) }
-                accumulator = accumulator << 6 | UInt32(value)
-                count += 1
-                if count == 4 {
-                    out.append(UInt8(truncatingIfNeeded: accumulator >> 16))
-                    out.append(UInt8(truncatingIfNeeded: accumulator >> 8))
-                    out.append(UInt8(truncatingIfNeeded: accumulator))
-                    accumulator = 0
-                    count = 0
+        var written = 0
+        var failure: Failure?
+        let capacity = text.count * 3 / 4 + 3
+        var out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            table.withUnsafeBufferPointer { table in
+                text.withUnsafeBufferPointer { input in
+                    for byte in input {
+                        switch byte {
+                        case 0x20, 0x09, 0x0a, 0x0d:
+                            continue
+                        case UInt8(ascii: "="):
+                            padding += 1
+                            continue
+                        default:
+                            break
+                        }
+                        let value = table[Int(byte)]
+                        guard value != 0xff, padding == 0 else {
+                            failure = .invalidCharacter(byte)
+                            return
+                        }
+                        accumulator = accumulator << 6 | UInt32(value)
+                        count += 1
+                        if count == 4 {
+                            buffer[written] = UInt8(truncatingIfNeeded: accumulator >> 16)
+                            buffer[written + 1] = UInt8(truncatingIfNeeded: accumulator >> 8)
+                            buffer[written + 2] = UInt8(truncatingIfNeeded: accumulator)
+                            written += 3
+                            accumulator = 0
+                            count = 0
+                        }
+                    }
                 }
             }
+            initialized = written
+        }
+        if let failure {
+            throw failure
         }
         switch count {
         case 0:

@@ -130,22 +130,19 @@ public struct ContainerDecoder: Sendable {
         case .element(_, let length):
             element = bytes.prefix(length)
         }
-        guard let node = try? BER.parse(element) else {
-            if namedLikeCertificate {
-                result.problems.append("DER data is malformed")
-            } else {
-                result.skipReason = "no certificate data"
-            }
-            return result
+        let shape = ContainerShape.of(element)
+        let indefinite = shape == .unknown && bytes.dropFirst().first == 0x80
+        if shape == .pkcs12 || indefinite, let pkcs12 = decodePKCS12(bytes) {
+            return pkcs12
         }
-        if PKCS12Shape.matches(node) {
-            return decodePKCS12(bytes)
-        }
-        if PKCS7CertificateReader.isSignedData(node) {
+        if shape == .pkcs7 || indefinite {
             appendPKCS7(element, place: "PKCS#7", to: &result)
-            return result
+            if shape == .pkcs7 || !result.certificates.isEmpty {
+                return result
+            }
+            result = DecodedInput()
         }
-        guard CertificateShape.matches(node) || namedLikeCertificate else {
+        guard shape == .certificate || namedLikeCertificate else {
             result.skipReason = "DER data that is not a certificate, PKCS#7 or PKCS#12 (a key or a request?)"
             return result
         }
@@ -169,7 +166,8 @@ public struct ContainerDecoder: Sendable {
         return result
     }
 
-    private func decodePKCS12(_ bytes: ArraySlice<UInt8>) -> DecodedInput {
+    /// nil when OpenSSL does not see a PKCS#12 structure at all.
+    private func decodePKCS12(_ bytes: ArraySlice<UInt8>) -> DecodedInput? {
         var result = DecodedInput()
         do throws(PKCS12CertificateReader.Failure) {
             let contents = try PKCS12CertificateReader.read(bytes, passwords: passwords)
@@ -190,6 +188,8 @@ public struct ContainerDecoder: Sendable {
                     ? "only the empty password was tried; give one with --password-file or CERTAUDIT_PFX_PASSWORD"
                     : "tried the empty password and those from \(sources.joined(separator: " and "))"
                 result.problems.append("PKCS#12: wrong password (\(tried))")
+            case .notPKCS12:
+                return nil
             case .unreadable(let message):
                 result.problems.append("PKCS#12 could not be read: \(message)")
             }
@@ -198,31 +198,45 @@ public struct ContainerDecoder: Sendable {
     }
 }
 
-/// `SEQUENCE { SEQUENCE tbs { ([0] version)? INTEGER … }, SEQUENCE algorithm, BIT STRING }`
-enum CertificateShape {
-    static func matches(_ node: ASN1Node) -> Bool {
-        guard node.identifier == .sequence, case .constructed(let children) = node.content else { return false }
-        var iterator = children.makeIterator()
-        guard let tbs = iterator.next(), tbs.identifier == .sequence, iterator.next()?.identifier == .sequence,
-            iterator.next()?.identifier == .bitString, case .constructed(let fields) = tbs.content,
-            let first = fields.first(where: { _ in true })
-        else { return false }
-        return first.identifier.tagClass == .contextSpecific || first.identifier == .integer
-    }
-}
+/// What a DER element looks like from its outer structure, read in place with `DERReader`.
+enum ContainerShape {
+    case certificate, pkcs7, pkcs12, unknown
 
-/// `PFX ::= SEQUENCE { version INTEGER (3), authSafe ContentInfo (data), macData OPTIONAL }`
-enum PKCS12Shape {
     static let dataOID = ObjectIdentifierKey("1.2.840.113549.1.7.1")
+    static let signedDataOID = ObjectIdentifierKey("1.2.840.113549.1.7.2")
 
-    static func matches(_ node: ASN1Node) -> Bool {
-        guard node.identifier == .sequence, case .constructed(let children) = node.content else { return false }
-        var iterator = children.makeIterator()
-        guard let version = iterator.next(), version.identifier == .integer, case .primitive(let value) = version.content,
-            value.last == 3, value.count == 1, let authSafe = iterator.next(), authSafe.identifier == .sequence,
-            case .constructed(let contentInfo) = authSafe.content, let type = contentInfo.first(where: { _ in true }),
-            case .primitive(let oid) = type.content
-        else { return false }
-        return ObjectIdentifierKey(contentBytes: oid) == dataOID
+    static func of(_ element: ArraySlice<UInt8>) -> ContainerShape {
+        element.withUnsafeBufferPointer { bytes in
+            guard let outer = DERReader.element(bytes, at: 0, end: bytes.count), outer.tag == DERElement.sequence else {
+                return .unknown
+            }
+            var children = DERReader.children(bytes, of: outer)
+            guard let first = children.next() else { return .unknown }
+            let second = children.next()
+            // ContentInfo { contentType signedData, [0] content }
+            if first.tag == DERElement.objectIdentifier,
+                ObjectIdentifierKey(contentBytes: DERReader.content(bytes, of: first)) == signedDataOID
+            {
+                return .pkcs7
+            }
+            // PFX { version 3, authSafe ContentInfo { data, … }, macData? }
+            if first.tag == DERElement.integer, first.content.count == 1, bytes[first.contentStart] == 3,
+                let authSafe = second, authSafe.tag == DERElement.sequence,
+                let type = DERReader.children(bytes, of: authSafe).first(where: { _ in true }),
+                type.tag == DERElement.objectIdentifier,
+                ObjectIdentifierKey(contentBytes: DERReader.content(bytes, of: type)) == dataOID
+            {
+                return .pkcs12
+            }
+            // Certificate { tbs { ([0] version)? serial … }, algorithm, signature BIT STRING }
+            if first.tag == DERElement.sequence, second?.tag == DERElement.sequence,
+                children.next()?.tag == DERElement.bitString,
+                let tbsFirst = DERReader.children(bytes, of: first).first(where: { _ in true }),
+                tbsFirst.tag == DERElement.context(0, constructed: true) || tbsFirst.tag == DERElement.integer
+            {
+                return .certificate
+            }
+            return .unknown
+        }
     }
 }

@@ -65,24 +65,31 @@ public struct InputWalker: Sendable {
             visit(.failed(path: path, reason: "cannot open directory: " + InputWalker.describe(errno)))
             return
         }
-        var names: [String] = []
+        var entries: [(name: String, type: UInt8)] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
             if name != ".", name != ".." {
-                names.append(name)
+                entries.append((name, entry.pointee.d_type))
             }
         }
         closedir(directory)
-        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
 
         ancestors.append(id)
         defer { ancestors.removeLast() }
         let prefix = path.hasSuffix("/") ? path : path + "/"
-        for name in names {
+        for (name, type) in entries {
             let child = prefix + name
             let childRelative = relative.isEmpty ? name : relative + "/" + name
+            // Regular files need no stat here: the reader's fstat sees size and type.
+            if type == UInt8(DT_REG) {
+                if !isExcluded(relative: childRelative, name: name), isIncluded(relative: childRelative, name: name) {
+                    visit(.file(path: child))
+                }
+                continue
+            }
             var linkInfo = stat()
             guard lstat(child, &linkInfo) == 0 else {
                 visit(.failed(path: child, reason: InputWalker.describe(errno)))

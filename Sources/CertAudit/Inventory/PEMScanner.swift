@@ -56,6 +56,7 @@ enum PEMScanner {
     static func blocks(in bytes: [UInt8]) -> [PEMBlock] {
         var blocks: [PEMBlock] = []
         var position = 0
+        var lineCursor = (offset: 0, line: 1)
         while let beginAt = nextBegin(in: bytes, from: position) {
             let labelStart = beginAt + begin.count
             let lineEnd = endOfLine(bytes, from: labelStart)
@@ -67,7 +68,8 @@ enum PEMScanner {
             }
             let label = String(decoding: bytes[labelStart..<labelEnd], as: UTF8.self)
             let bodyStart = min(lineEnd + 1, bytes.count)
-            let line = lineNumber(of: beginAt, in: bytes)
+            lineCursor = (beginAt, lineCursor.line + newlines(in: bytes, from: lineCursor.offset, to: beginAt))
+            let line = lineCursor.line
             let nextBegin = nextBegin(in: bytes, from: bodyStart)
             guard let endAt = find(end, in: bytes, from: bodyStart), nextBegin.map({ endAt < $0 }) ?? true else {
                 let stop = nextBegin ?? bytes.count
@@ -93,12 +95,12 @@ enum PEMScanner {
         return index
     }
 
-    static func lineNumber(of offset: Int, in bytes: [UInt8]) -> Int {
-        var line = 1
-        for byte in bytes[..<offset] where byte == 0x0a {
-            line += 1
+    private static func newlines(in bytes: [UInt8], from start: Int, to end: Int) -> Int {
+        var count = 0
+        for byte in bytes[start..<end] where byte == 0x0a {
+            count += 1
         }
-        return line
+        return count
     }
 
     /// First occurrence of `needle` at or after `start`: `memchr` for the first byte, `memcmp` for the rest.

@@ -4,6 +4,7 @@ import CCertAuditOpenSSL
 enum PKCS12CertificateReader {
     enum Failure: Error {
         case wrongPassword(triedSources: [String])
+        case notPKCS12
         case unreadable(String)
     }
 
@@ -33,6 +34,8 @@ enum PKCS12CertificateReader {
                 return Contents(certificates: certificates, privateKeys: Int(contents.private_keys))
             case CA_P12_BAD_PASSWORD:
                 continue
+            case CA_P12_NOT_PKCS12:
+                throw .notPKCS12
             default:
                 let message = withUnsafeBytes(of: contents.message) { raw in
                     String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)

@@ -8,6 +8,7 @@ public final class JSONReport: ReportWriter {
     private var errors: [(path: String, message: String)] = []
     private var skipped: [(path: String, reason: String)] = []
     private var failOn: Severity?
+    private var wroteCertificate = false
 
     public init(output: OutputChannel) {
         self.output = output
@@ -32,9 +33,25 @@ public final class JSONReport: ReportWriter {
         output.write(bytes: json.take())
     }
 
-    public func write(_ report: FileReport) {
-        for certificate in report.certificates {
-            JSONReport.writeCertificate(certificate, path: report.path, into: &json)
+    public var renderer: @Sendable (FileReport) -> [UInt8] {
+        { report in
+            var json = JSONWriter()
+            json.beginArray()  // a scratch array only for comma handling; its brackets are cut off
+            for certificate in report.certificates {
+                JSONReport.writeCertificate(certificate, path: report.path, into: &json)
+            }
+            json.endArray()
+            return Array(json.take().dropFirst().dropLast())
+        }
+    }
+
+    public func write(_ report: FileReport, rendered: [UInt8]) {
+        if !rendered.isEmpty {
+            if wroteCertificate {
+                output.write(",")
+            }
+            output.write(bytes: rendered)
+            wroteCertificate = true
         }
         for problem in report.problems {
             errors.append((report.path, problem))
@@ -42,7 +59,6 @@ public final class JSONReport: ReportWriter {
         if let reason = report.skipReason, report.certificates.isEmpty, report.problems.isEmpty {
             skipped.append((report.path, reason))
         }
-        output.write(bytes: json.take())
     }
 
     static func writeCertificate(_ certificate: AuditedCertificate, path: String, into json: inout JSONWriter) {
@@ -155,9 +171,10 @@ public final class JSONReport: ReportWriter {
         json.field("unreadable", summary.unreadable)
         json.key("findings")
         json.beginObject()
-        for severity in Severity.allCases.reversed() {
-            json.field(severity.rawValue, summary.findings[severity] ?? 0)
-        }
+        json.field("error", summary.findings[.error] ?? 0)
+        json.field("warning", summary.findings[.warning] ?? 0)
+        json.field("notice", summary.findings[.notice] ?? 0)
+        json.field("info", summary.findings[.info] ?? 0)
         json.endObject()
         json.key("elapsedSeconds")
         json.double((summary.elapsedSeconds * 1000).rounded() / 1000)

@@ -17,9 +17,12 @@ public struct ScanHeader: Sendable {
     }
 }
 
-/// A report format: receives file results in order as the scan produces them, then the summary.
+/// A report format. Each file's part is rendered by `renderer` on the scan's worker threads (so it may
+/// only read values captured when it was made); `write` then receives every file's report and its
+/// rendered bytes in walk order, on one thread; `finish` closes the report with the summary.
 public protocol ReportWriter: AnyObject {
     func begin(_ header: ScanHeader)
-    func write(_ report: FileReport)
+    var renderer: @Sendable (FileReport) -> [UInt8] { get }
+    func write(_ report: FileReport, rendered: [UInt8])
     func finish(_ summary: ScanSummary)
 }

@@ -11,17 +11,17 @@ public final class TextReport: ReportWriter {
         self.color = color
     }
 
-    private func paint(_ text: String, _ code: String) -> String {
+    private static func paint(_ text: String, _ code: String, color: Bool) -> String {
         color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
 
-    private func label(_ severity: Severity) -> String {
+    private static func label(_ severity: Severity, color: Bool) -> String {
         let padded = severity.rawValue.padding(to: 8)
         switch severity {
-        case .error: return paint(padded, "1;31")
-        case .warning: return paint(padded, "33")
-        case .notice: return paint(padded, "36")
-        case .info: return paint(padded, "2")
+        case .error: return paint(padded, "1;31", color: color)
+        case .warning: return paint(padded, "33", color: color)
+        case .notice: return paint(padded, "36", color: color)
+        case .info: return paint(padded, "2", color: color)
         }
     }
 
@@ -31,15 +31,26 @@ public final class TextReport: ReportWriter {
         }
     }
 
-    public func write(_ report: FileReport) {
+    public var renderer: @Sendable (FileReport) -> [UInt8] {
+        let verbose = verbose
+        let color = color
+        return { report in Array(TextReport.render(report, verbose: verbose, color: color).utf8) }
+    }
+
+    public func write(_ report: FileReport, rendered: [UInt8]) {
+        output.write(bytes: rendered)
+    }
+
+    static func render(_ report: FileReport, verbose: Bool, color: Bool) -> String {
+        var text = ""
         let interesting = !report.problems.isEmpty || report.certificates.contains { !$0.findings.isEmpty }
-        guard interesting || (verbose && (!report.certificates.isEmpty || report.skipReason != nil)) else { return }
-        output.write(paint(report.path, "1") + "\n")
+        guard interesting || (verbose && (!report.certificates.isEmpty || report.skipReason != nil)) else { return "" }
+        text += (paint(report.path, "1", color: color) + "\n")
         for problem in report.problems {
-            output.write("  " + paint("unreadable", "1;35") + "  \(problem)\n")
+            text += ("  " + paint("unreadable", "1;35", color: color) + "  \(problem)\n")
         }
         if report.certificates.isEmpty, let reason = report.skipReason, report.problems.isEmpty {
-            output.write("  skipped: \(reason)\n")
+            text += ("  skipped: \(reason)\n")
         }
         for certificate in report.certificates where verbose || !certificate.findings.isEmpty {
             let facts = certificate.facts
@@ -49,16 +60,17 @@ public final class TextReport: ReportWriter {
             if let name = certificate.friendlyName {
                 line += " · \"\(name)\""
             }
-            output.write(line + "\n")
+            text += (line + "\n")
             if certificate.findings.isEmpty {
-                output.write("     " + paint("ok", "32") + "\n")
+                text += ("     " + paint("ok", "32", color: color) + "\n")
             }
             for finding in certificate.findings {
-                output.write("     \(label(finding.severity)) \(finding.ruleId)\n")
-                output.write("              \(finding.message)\n")
+                text += ("     \(label(finding.severity, color: color)) \(finding.ruleId)\n")
+                text += ("              \(finding.message)\n")
             }
         }
-        output.write("\n")
+        text += ("\n")
+        return text
     }
 
     public func finish(_ summary: ScanSummary) {

@@ -116,22 +116,21 @@ struct ConditionCompiler {
             }
 
         case .enumeration(let values, let get):
-            let expected = try reader.strings(value, "'\(fact.name)'")
-            for item in expected where !values.contains(item) {
-                throw reader.error(
-                    value, "'\(item)' is not a value of '\(fact.name)'; expected one of: \(values.joined(separator: ", "))")
+            let names = try reader.strings(value, "'\(fact.name)'")
+            var expected: [Int] = []
+            for item in names {
+                guard let index = values.firstIndex(of: item) else {
+                    throw reader.error(
+                        value, "'\(item)' is not a value of '\(fact.name)'; expected one of: \(values.joined(separator: ", "))")
+                }
+                expected.append(index)
             }
             switch op {
-            case "eq":
+            case "eq", "ne":
                 guard expected.count == 1, let single = expected.first else {
-                    throw reader.error(value, "'\(fact.name)' eq takes one value; use 'in' for a list")
+                    throw reader.error(value, "'\(fact.name)' \(op) takes one value; use 'in' for a list")
                 }
-                return Condition { get($0) == single }
-            case "ne":
-                guard expected.count == 1, let single = expected.first else {
-                    throw reader.error(value, "'\(fact.name)' ne takes one value")
-                }
-                return Condition { get($0) != single }
+                return op == "eq" ? Condition { get($0) == single } : Condition { get($0) != single }
             case "in":
                 let options = Set(expected)
                 return Condition { options.contains(get($0)) }

@@ -8,7 +8,18 @@ public enum FactAccessor: Sendable {
     /// KeyUsage bits; nil when the extension is absent.
     case keyUsage(@Sendable (EvaluationInput) -> KeyUsageSet?)
     case date(@Sendable (EvaluationInput) -> UnixTime)
-    case enumeration(values: [String], @Sendable (EvaluationInput) -> String)
+    /// One of `values`; the accessor returns the value's index, so tests compare integers, not strings.
+    case enumeration(values: [String], @Sendable (EvaluationInput) -> Int)
+
+    static func enumeration<Value: CaseIterable & RawRepresentable & Equatable & Sendable>(
+        _ get: @escaping @Sendable (EvaluationInput) -> Value
+    ) -> FactAccessor where Value.RawValue == String, Value.AllCases: Sendable {
+        let cases = Array(Value.allCases)
+        return .enumeration(values: cases.map(\.rawValue)) { input in
+            let value = get(input)
+            return cases.firstIndex(of: value) ?? 0
+        }
+    }
 
     public var typeName: String {
         switch self {
@@ -31,7 +42,7 @@ public enum FactAccessor: Sendable {
         case .strings(_, let get): get(input).isEmpty ? "none" : get(input).joined(separator: ", ")
         case .keyUsage(let get): get(input).map { "{" + $0.names.joined(separator: ", ") + "}" } ?? "absent"
         case .date(let get): get(input).isoDate
-        case .enumeration(_, let get): get(input)
+        case .enumeration(let values, let get): values[get(input)]
         }
     }
 }
@@ -47,7 +58,7 @@ public enum FactCatalog {
     public static let all: [FactDefinition] = [
         FactDefinition(
             name: "role", summary: "leaf, intermediate (CA, not self-issued) or root (self-issued CA or v1)",
-            accessor: .enumeration(values: CertificateRole.allCases.map(\.rawValue)) { $0.facts.role.rawValue }),
+            accessor: .enumeration { $0.facts.role }),
         FactDefinition(
             name: "selfIssued", summary: "subject and issuer names are byte-identical",
             accessor: .bool { $0.facts.selfIssued }),
@@ -65,7 +76,7 @@ public enum FactCatalog {
             accessor: .bool { $0.facts.serialIsPositive }),
         FactDefinition(
             name: "key.algorithm", summary: "subject public key algorithm",
-            accessor: .enumeration(values: KeyAlgorithm.allCases.map(\.rawValue)) { $0.facts.publicKey.algorithm.rawValue }),
+            accessor: .enumeration { $0.facts.publicKey.algorithm }),
         FactDefinition(
             name: "key.bits", summary: "RSA/DSA modulus bits, EC curve bits", accessor: .int { $0.facts.publicKey.bits }),
         FactDefinition(
@@ -79,7 +90,7 @@ public enum FactCatalog {
             accessor: .string { $0.facts.signatureAlgorithm.name }),
         FactDefinition(
             name: "signature.hash", summary: "digest the signature relies on",
-            accessor: .enumeration(values: HashAlgorithm.allCases.map(\.rawValue)) { $0.facts.signatureAlgorithm.hash.rawValue }),
+            accessor: .enumeration { $0.facts.signatureAlgorithm.hash }),
         FactDefinition(
             name: "keyUsage",
             summary: "KeyUsage bits; has/lacks/hasAny/eq/empty are false when the extension is absent",
@@ -147,7 +158,7 @@ public enum FactCatalog {
             accessor: .bool { $0.context.now < $0.facts.notBefore }),
         FactDefinition(
             name: "container", summary: "where the certificate was found",
-            accessor: .enumeration(values: ContainerKind.allCases.map(\.rawValue)) { $0.container.rawValue }),
+            accessor: .enumeration { $0.container }),
         FactDefinition(
             name: "friendlyName", summary: "PKCS#12 friendlyName; empty when none",
             accessor: .string { $0.friendlyName ?? "" }),

@@ -11,23 +11,44 @@ public struct RuleExamples: Sendable {
     public var passes: [String] = []
 }
 
-/// One audit rule, compiled from a rule file.
-public struct Rule: Sendable {
+/// One audit rule, compiled from a rule file. A class: the engine walks rules for every certificate,
+/// and passing one reference is cheaper than copying a dozen fields.
+public final class Rule: Sendable {
     /// Stable identifier, `<profile>.<name>`; baselines and waivers key on it.
-    public var id: String
-    public var title: String
-    public var severity: Severity
-    public var profile: String
-    public var citations: [Citation]
-    public var applies: Condition
-    public var check: Condition
-    public var message: MessageTemplate
-    public var remediation: String
-    public var examples: RuleExamples
+    public let id: String
+    public let title: String
+    public let severity: Severity
+    public let profile: String
+    public let citations: [Citation]
+    public let applies: Condition
+    public let check: Condition
+    public let message: MessageTemplate
+    public let remediation: String
+    public let examples: RuleExamples
     /// The rule's YAML as written, for `certaudit rules explain`.
-    public var sourceText: String
-    public var file: String
-    public var line: Int?
+    public let sourceText: String
+    public let file: String
+    public let line: Int?
+
+    init(
+        id: String, title: String, severity: Severity, profile: String, citations: [Citation], applies: Condition,
+        check: Condition, message: MessageTemplate, remediation: String, examples: RuleExamples, sourceText: String,
+        file: String, line: Int?
+    ) {
+        self.id = id
+        self.title = title
+        self.severity = severity
+        self.profile = profile
+        self.citations = citations
+        self.applies = applies
+        self.check = check
+        self.message = message
+        self.remediation = remediation
+        self.examples = examples
+        self.sourceText = sourceText
+        self.file = file
+        self.line = line
+    }
 
     /// True when the rule applies to the certificate and its check finds the problem.
     public func fires(on input: EvaluationInput) -> Bool {

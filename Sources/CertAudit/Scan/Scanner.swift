@@ -22,8 +22,12 @@ public struct Scanner: Sendable {
         self.auditor = auditor
     }
 
-    /// Scans `roots` (`-` reads standard input) and returns the summary.
-    public func run(_ roots: [String], sink: (FileReport) -> Void) -> ScanSummary {
+    /// Scans `roots` (`-` reads standard input) and returns the summary. `render` runs on the workers
+    /// (it turns a file's report into output bytes); `sink` receives reports and their bytes in walk order.
+    public func run(
+        _ roots: [String], render: @escaping @Sendable (FileReport) -> [UInt8] = { _ in [] },
+        sink: (FileReport, [UInt8]) -> Void
+    ) -> ScanSummary {
         var clock = timespec()
         clock_gettime(CLOCK_MONOTONIC, &clock)
         let started = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
@@ -31,9 +35,9 @@ public struct Scanner: Sendable {
         var batch: [WalkItem] = []
         batch.reserveCapacity(batchSize)
         func flush() {
-            for report in process(batch) {
+            for (report, rendered) in process(batch, render: render) {
                 summary.add(report)
-                sink(report)
+                sink(report, rendered)
             }
             batch.removeAll(keepingCapacity: true)
         }
@@ -42,7 +46,7 @@ public struct Scanner: Sendable {
                 flush()
                 let report = readStandardInput()
                 summary.add(report)
-                sink(report)
+                sink(report, render(report))
                 continue
             }
             walker.walk([root]) { item in
@@ -73,11 +77,12 @@ public struct Scanner: Sendable {
         }
     }
 
-    func process(_ items: [WalkItem]) -> [FileReport] {
+    func process(_ items: [WalkItem], render: @escaping @Sendable (FileReport) -> [UInt8]) -> [(FileReport, [UInt8])] {
         guard !items.isEmpty else { return [] }
         let results = ResultSlots(count: items.count)
         let work: @Sendable (Int) -> Void = { index in
-            results.store(index, report(for: items[index]))
+            let report = report(for: items[index])
+            results.store(index, (report, render(report)))
         }
         if items.count == 1 {
             work(0)
@@ -115,19 +120,25 @@ public struct Scanner: Sendable {
 }
 
 /// Fixed slots that concurrent workers fill by index; each slot is written by exactly one worker and
-/// read only after `concurrentPerform` returns.
+/// read only after `concurrentPerform` returns. Raw memory, so no array is mutated from two threads.
 private final class ResultSlots: @unchecked Sendable {
-    private var slots: [FileReport?]
+    private let slots: UnsafeMutableBufferPointer<(FileReport, [UInt8])?>
 
     init(count: Int) {
-        slots = Array(repeating: nil, count: count)
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
     }
 
-    func store(_ index: Int, _ report: FileReport) {
-        slots.withUnsafeMutableBufferPointer { $0[index] = report }
+    deinit {
+        _ = slots.deinitialize()
+        slots.deallocate()
     }
 
-    func collect() -> [FileReport] {
+    func store(_ index: Int, _ result: (FileReport, [UInt8])) {
+        slots[index] = result
+    }
+
+    func collect() -> [(FileReport, [UInt8])] {
         slots.map { $0! }
     }
 }

@@ -42,7 +42,7 @@ enum Fixtures {
             walker: InputWalker(options: walk), decoder: ContainerDecoder(passwords: passwords),
             auditor: auditor(profiles: profiles))
         var reports: [FileReport] = []
-        let summary = scanner.run(roots) { reports.append($0) }
+        let summary = scanner.run(roots) { report, _ in reports.append(report) }
         return (reports, summary)
     }
 

@@ -1,0 +1,77 @@
+/// One DER/BER element located in a caller's buffer: its tag byte and index ranges, nothing copied.
+struct DERElement {
+    var tag: UInt8
+    var start: Int
+    var contentStart: Int
+    var end: Int
+
+    var content: Range<Int> { contentStart..<end }
+    var whole: Range<Int> { start..<end }
+    var isConstructed: Bool { tag & 0x20 != 0 }
+
+    /// Tag bytes used by X.509 (all single-byte tags).
+    static let boolean: UInt8 = 0x01
+    static let integer: UInt8 = 0x02
+    static let bitString: UInt8 = 0x03
+    static let octetString: UInt8 = 0x04
+    static let objectIdentifier: UInt8 = 0x06
+    static let utcTime: UInt8 = 0x17
+    static let generalizedTime: UInt8 = 0x18
+    static let sequence: UInt8 = 0x30
+    static let set: UInt8 = 0x31
+
+    /// `[n]` context-specific tag byte, constructed or primitive.
+    static func context(_ number: UInt8, constructed: Bool) -> UInt8 {
+        0x80 | (constructed ? 0x20 : 0) | number
+    }
+}
+
+/// A zero-copy walk over DER (and BER with definite lengths, non-minimal lengths accepted) inside one
+/// `withUnsafeBufferPointer` scope: no allocation, no reference counting per element. Certificates use
+/// single-byte tags and definite lengths only; anything else simply ends the walk of that element.
+enum DERReader {
+    typealias Bytes = UnsafeBufferPointer<UInt8>
+
+    static func element(_ bytes: Bytes, at index: Int, end: Int) -> DERElement? {
+        guard index + 2 <= end else { return nil }
+        let tag = bytes[index]
+        guard tag & 0x1f != 0x1f else { return nil }
+        let first = bytes[index + 1]
+        var cursor = index + 2
+        var length = 0
+        if first < 0x80 {
+            length = Int(first)
+        } else {
+            let count = Int(first & 0x7f)
+            guard count >= 1, count <= 4, cursor + count <= end else { return nil }
+            for _ in 0..<count {
+                length = length << 8 | Int(bytes[cursor])
+                cursor += 1
+            }
+        }
+        guard length <= end - cursor else { return nil }
+        return DERElement(tag: tag, start: index, contentStart: cursor, end: cursor + length)
+    }
+
+    /// The children of a constructed element, in order; stops at the first malformed child.
+    struct Children: IteratorProtocol, Sequence {
+        let bytes: Bytes
+        var index: Int
+        let end: Int
+
+        mutating func next() -> DERElement? {
+            guard index < end, let element = DERReader.element(bytes, at: index, end: end) else { return nil }
+            index = element.end
+            return element
+        }
+    }
+
+    static func children(_ bytes: Bytes, of element: DERElement) -> Children {
+        Children(bytes: bytes, index: element.contentStart, end: element.end)
+    }
+
+    /// The content bytes of `element` as a buffer of its own (still no copy).
+    static func content(_ bytes: Bytes, of element: DERElement) -> Bytes {
+        Bytes(rebasing: bytes[element.content])
+    }
+}
