@@ -69,15 +69,22 @@ public struct DistinguishedName: Hashable, Sendable {
 
     /// RFC 4514 §2.4 escaping.
     static func escape(_ value: String) -> String {
-        let needsEscaping = value.utf8.enumerated().contains { index, byte in
-            switch byte {
-            case UInt8(ascii: ","), UInt8(ascii: "+"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "<"),
-                UInt8(ascii: ">"), UInt8(ascii: ";"), 0:
-                return true
-            case UInt8(ascii: "#"): return index == 0
-            case UInt8(ascii: " "): return index == 0 || index == value.utf8.count - 1
-            default: return false
+        var copy = value
+        let needsEscaping = copy.withUTF8 { utf8 -> Bool in
+            for (index, byte) in utf8.enumerated() {
+                switch byte {
+                case UInt8(ascii: ","), UInt8(ascii: "+"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "<"),
+                    UInt8(ascii: ">"), UInt8(ascii: ";"), 0:
+                    return true
+                case UInt8(ascii: "#") where index == 0:
+                    return true
+                case UInt8(ascii: " ") where index == 0 || index == utf8.count - 1:
+                    return true
+                default:
+                    continue
+                }
             }
+            return false
         }
         guard needsEscaping else { return value }
         var out = ""

@@ -25,7 +25,27 @@ enum Base64 {
         var out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
             table.withUnsafeBufferPointer { table in
                 text.withUnsafeBufferPointer { input in
-                    for byte in input {
+                    var index = 0
+                    let end = input.count
+                    while index < end {
+                        // Fast path: four alphabet characters in a row (the bulk of every PEM line).
+                        if count == 0, padding == 0, index + 4 <= end {
+                            let a = table[Int(input[index])]
+                            let b = table[Int(input[index + 1])]
+                            let c = table[Int(input[index + 2])]
+                            let d = table[Int(input[index + 3])]
+                            if (a | b | c | d) & 0xc0 == 0 {
+                                let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                                buffer[written] = UInt8(truncatingIfNeeded: group >> 16)
+                                buffer[written + 1] = UInt8(truncatingIfNeeded: group >> 8)
+                                buffer[written + 2] = UInt8(truncatingIfNeeded: group)
+                                written += 3
+                                index += 4
+                                continue
+                            }
+                        }
+                        let byte = input[index]
+                        index += 1
                         switch byte {
                         case 0x20, 0x09, 0x0a, 0x0d:
                             continue

@@ -23,7 +23,8 @@ public struct Scanner: Sendable {
     }
 
     /// Scans `roots` (`-` reads standard input) and returns the summary. `render` runs on the workers
-    /// (it turns a file's report into output bytes); `sink` receives reports and their bytes in walk order.
+    /// (it turns a file's report into output bytes); `sink` receives reports and their bytes in walk
+    /// order, on a delivery thread that overlaps the next batch's work (one batch waits at most).
     public func run(
         _ roots: [String], render: @escaping @Sendable (FileReport) -> [UInt8] = { _ in [] },
         sink: (FileReport, [UInt8]) -> Void
@@ -31,32 +32,32 @@ public struct Scanner: Sendable {
         var clock = timespec()
         clock_gettime(CLOCK_MONOTONIC, &clock)
         let started = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
-        var summary = ScanSummary()
-        var batch: [WalkItem] = []
-        batch.reserveCapacity(batchSize)
-        func flush() {
-            for (report, rendered) in process(batch, render: render) {
-                summary.add(report)
-                sink(report, rendered)
+        var summary = withoutActuallyEscaping(sink) { sink in
+            let delivery = Delivery(sink: sink)
+            var batch: [WalkItem] = []
+            batch.reserveCapacity(batchSize)
+            func flush() {
+                guard !batch.isEmpty else { return }
+                delivery.deliver(process(batch, render: render))
+                batch.removeAll(keepingCapacity: true)
             }
-            batch.removeAll(keepingCapacity: true)
-        }
-        for root in roots {
-            if root == "-" {
-                flush()
-                let report = readStandardInput()
-                summary.add(report)
-                sink(report, render(report))
-                continue
-            }
-            walker.walk([root]) { item in
-                batch.append(item)
-                if batch.count >= batchSize {
+            for root in roots {
+                if root == "-" {
                     flush()
+                    let report = readStandardInput()
+                    delivery.deliver([(report, render(report))])
+                    continue
+                }
+                walker.walk([root]) { item in
+                    batch.append(item)
+                    if batch.count >= batchSize {
+                        flush()
+                    }
                 }
             }
+            flush()
+            return delivery.finish()
         }
-        flush()
         clock_gettime(CLOCK_MONOTONIC, &clock)
         summary.elapsedSeconds = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9 - started
         return summary
@@ -140,5 +141,34 @@ private final class ResultSlots: @unchecked Sendable {
 
     func collect() -> [(FileReport, [UInt8])] {
         slots.map { $0! }
+    }
+}
+
+/// Hands finished batches to the report sink on one serial thread, in order, while the next batch is
+/// being processed. At most one batch waits, so memory stays bounded.
+private final class Delivery: @unchecked Sendable {
+    // `sink` and `summary` are only touched on `queue`; `finish` waits for the queue before reading.
+    private let queue = DispatchQueue(label: "certaudit.scan.delivery")
+    private let slot = DispatchSemaphore(value: 1)
+    private let sink: (FileReport, [UInt8]) -> Void
+    private var summary = ScanSummary()
+
+    init(sink: @escaping (FileReport, [UInt8]) -> Void) {
+        self.sink = sink
+    }
+
+    func deliver(_ results: [(FileReport, [UInt8])]) {
+        slot.wait()
+        queue.async {
+            for (report, rendered) in results {
+                self.summary.add(report)
+                self.sink(report, rendered)
+            }
+            self.slot.signal()
+        }
+    }
+
+    func finish() -> ScanSummary {
+        queue.sync { summary }
     }
 }
