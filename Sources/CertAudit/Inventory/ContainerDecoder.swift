@@ -68,10 +68,10 @@ public struct ContainerDecoder: Sendable {
             }
             if isCertificate {
                 // TRUSTED CERTIFICATE carries OpenSSL trust settings after the certificate: cut at its end.
-                switch DERFraming.first(der[...]) {
-                case .element(_, let length):
+                switch DERReader.header(of: der[...]) {
+                case .element(let element):
                     result.certificates.append(
-                        ExtractedCertificate(der: der[..<length], container: .pem, friendlyName: nil, location: place))
+                        ExtractedCertificate(der: der[..<element.end], container: .pem, friendlyName: nil, location: place))
                 case .truncated:
                     result.problems.append("\(place) holds truncated DER")
                 case .invalid:
@@ -110,7 +110,7 @@ public struct ContainerDecoder: Sendable {
         var result = DecodedInput()
         let namedLikeCertificate = ContainerDecoder.isNamedLikeCertificate(name)
         let element: ArraySlice<UInt8>
-        switch DERFraming.first(bytes) {
+        switch DERReader.header(of: bytes) {
         case .truncated(let needed):
             if namedLikeCertificate {
                 result.problems.append("DER data is truncated: its header announces \(needed) bytes, the file has \(bytes.count)")
@@ -127,8 +127,8 @@ public struct ContainerDecoder: Sendable {
                 result.skipReason = "no certificate data"
             }
             return result
-        case .element(_, let length):
-            element = bytes.prefix(length)
+        case .element(let first):
+            element = bytes.prefix(first.end)
         }
         let shape = ContainerShape.of(element)
         let indefinite = shape == .unknown && bytes.dropFirst().first == 0x80
@@ -150,7 +150,7 @@ public struct ContainerDecoder: Sendable {
         var rest = bytes
         var index = 0
         while !rest.isEmpty {
-            guard case .element(_, let length) = DERFraming.first(rest), rest.first == 0x30 else {
+            guard case .element(let next) = DERReader.header(of: rest), rest.first == 0x30 else {
                 if index == 0 || rest.contains(where: { $0 != 0 }) {
                     result.problems.append("\(rest.count) bytes after certificate \(index) are not DER")
                 }
@@ -159,9 +159,9 @@ public struct ContainerDecoder: Sendable {
             index += 1
             result.certificates.append(
                 ExtractedCertificate(
-                    der: rest.prefix(length), container: .der, friendlyName: nil,
+                    der: rest.prefix(next.end), container: .der, friendlyName: nil,
                     location: index == 1 ? "DER" : "DER certificate \(index)"))
-            rest = rest.dropFirst(length)
+            rest = rest.dropFirst(next.end)
         }
         return result
     }

@@ -143,26 +143,24 @@ public final class JSONReport: ReportWriter {
         json.endObject()
     }
 
+    /// `[{ "path": …, textKey: … }, …]`
+    private func writePathList(_ items: [(path: String, message: String)], textKey: StaticString) {
+        json.beginArray()
+        for item in items {
+            json.beginObject()
+            json.field("path", item.path)
+            json.field(textKey, item.message)
+            json.endObject()
+        }
+        json.endArray()
+    }
+
     public func finish(_ summary: ScanSummary) {
         json.endArray()
         json.key("errors")
-        json.beginArray()
-        for error in errors {
-            json.beginObject()
-            json.field("path", error.path)
-            json.field("message", error.message)
-            json.endObject()
-        }
-        json.endArray()
+        writePathList(errors, textKey: "message")
         json.key("skipped")
-        json.beginArray()
-        for item in skipped {
-            json.beginObject()
-            json.field("path", item.path)
-            json.field("reason", item.reason)
-            json.endObject()
-        }
-        json.endArray()
+        writePathList(skipped.map { ($0.path, $0.reason) }, textKey: "reason")
         json.key("summary")
         json.beginObject()
         json.field("files", summary.files)

@@ -32,10 +32,19 @@ struct DERElement {
 enum DERReader {
     typealias Bytes = UnsafeBufferPointer<UInt8>
 
-    static func element(_ bytes: Bytes, at index: Int, end: Int) -> DERElement? {
-        guard index + 2 <= end else { return nil }
+    /// What the bytes at `index` announce: a complete element, one cut short (with the length its header
+    /// claims), or no usable tag/length header (multi-byte tag, indefinite or oversized length, no data).
+    enum Header {
+        case element(DERElement)
+        case truncated(needed: Int)
+        case invalid
+    }
+
+    static func header(_ bytes: Bytes, at index: Int, end: Int) -> Header {
+        guard index < end else { return .invalid }
+        guard index + 2 <= end else { return .truncated(needed: 2) }
         let tag = bytes[index]
-        guard tag & 0x1f != 0x1f else { return nil }
+        guard tag & 0x1f != 0x1f else { return .invalid }
         let first = bytes[index + 1]
         var cursor = index + 2
         var length = 0
@@ -43,14 +52,27 @@ enum DERReader {
             length = Int(first)
         } else {
             let count = Int(first & 0x7f)
-            guard count >= 1, count <= 4, cursor + count <= end else { return nil }
+            guard count >= 1, count <= 4 else { return .invalid }
+            guard cursor + count <= end else { return .truncated(needed: 2 + count) }
             for _ in 0..<count {
                 length = length << 8 | Int(bytes[cursor])
                 cursor += 1
             }
         }
-        guard length <= end - cursor else { return nil }
-        return DERElement(tag: tag, start: index, contentStart: cursor, end: cursor + length)
+        guard length <= end - cursor else { return .truncated(needed: cursor - index + length) }
+        return .element(DERElement(tag: tag, start: index, contentStart: cursor, end: cursor + length))
+    }
+
+    static func element(_ bytes: Bytes, at index: Int, end: Int) -> DERElement? {
+        if case .element(let element) = header(bytes, at: index, end: end) {
+            return element
+        }
+        return nil
+    }
+
+    /// The header of the first element of `bytes` (offsets relative to the slice's start).
+    static func header(of bytes: ArraySlice<UInt8>) -> Header {
+        bytes.withUnsafeBufferPointer { header($0, at: 0, end: $0.count) }
     }
 
     /// The children of a constructed element, in order; stops at the first malformed child.
