@@ -45,8 +45,26 @@ static int append_cert(ca_p12_contents *out, X509 *x509, char *friendly_name) {
     return 1;
 }
 
+/// Keeps the first private key as unencrypted PKCS#8 DER.
+static void keep_key(ca_p12_contents *out, const PKCS8_PRIV_KEY_INFO *info) {
+    if (out->key_pkcs8 != NULL || info == NULL) {
+        return;
+    }
+    unsigned char *der = NULL;
+    int len = i2d_PKCS8_PRIV_KEY_INFO(info, &der);
+    if (len > 0) {
+        out->key_pkcs8 = malloc((size_t)len);
+        if (out->key_pkcs8 != NULL) {
+            memcpy(out->key_pkcs8, der, (size_t)len);
+            out->key_pkcs8_len = (size_t)len;
+        }
+    }
+    OPENSSL_free(der);
+}
+
 /// Walks one SafeContents, recursing into nested safeContents bags.
-static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, ca_p12_contents *out, int depth) {
+static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char *password, int password_len,
+                               ca_p12_contents *out, int depth) {
     if (depth > 8) {
         snprintf(out->message, sizeof(out->message), "safe contents nested too deeply");
         return CA_P12_CORRUPT;
@@ -55,9 +73,17 @@ static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, ca_p12_cont
         const PKCS12_SAFEBAG *bag = sk_PKCS12_SAFEBAG_value(bags, i);
         switch (PKCS12_SAFEBAG_get_nid(bag)) {
         case NID_keyBag:
-        case NID_pkcs8ShroudedKeyBag:
             out->private_keys += 1;
+            keep_key(out, PKCS12_SAFEBAG_get0_p8inf(bag));
             break;
+        case NID_pkcs8ShroudedKeyBag: {
+            out->private_keys += 1;
+            PKCS8_PRIV_KEY_INFO *info = PKCS12_decrypt_skey(bag, password, password_len);
+            keep_key(out, info);
+            PKCS8_PRIV_KEY_INFO_free(info);
+            ERR_clear_error();
+            break;
+        }
         case NID_certBag: {
             if (PKCS12_SAFEBAG_get_bag_nid(bag) != NID_x509Certificate) {
                 break;  // SDSI certificates: not X.509, nothing to audit
@@ -77,7 +103,7 @@ static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, ca_p12_cont
             break;
         }
         case NID_safeContentsBag: {
-            ca_p12_status nested = read_bags(PKCS12_SAFEBAG_get0_safes(bag), out, depth + 1);
+            ca_p12_status nested = read_bags(PKCS12_SAFEBAG_get0_safes(bag), password, password_len, out, depth + 1);
             if (nested != CA_P12_OK) {
                 return nested;
             }
@@ -156,7 +182,7 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
             status = CA_P12_CORRUPT;
             continue;
         }
-        status = read_bags(bags, out, 0);
+        status = read_bags(bags, password, password_len, out, 0);
         sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
     }
     sk_PKCS7_pop_free(safes, PKCS7_free);
@@ -177,4 +203,10 @@ void ca_p12_contents_free(ca_p12_contents *contents) {
     free(contents->certs);
     contents->certs = NULL;
     contents->count = 0;
+    if (contents->key_pkcs8 != NULL) {
+        OPENSSL_cleanse(contents->key_pkcs8, contents->key_pkcs8_len);
+        free(contents->key_pkcs8);
+    }
+    contents->key_pkcs8 = NULL;
+    contents->key_pkcs8_len = 0;
 }

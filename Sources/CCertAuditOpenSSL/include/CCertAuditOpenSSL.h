@@ -30,8 +30,31 @@ typedef struct {
     ca_p12_cert *certs;
     size_t count;
     int private_keys;      ///< number of key bags (plain or shrouded)
+    unsigned char *key_pkcs8;  ///< the first private key as unencrypted PKCS#8 DER, or NULL
+    size_t key_pkcs8_len;
     char message[256];     ///< OpenSSL's reason when status != OK
 } ca_p12_contents;
+
+/// Bytes made by OpenSSL, owned by the caller until `ca_buffer_free`.
+typedef struct {
+    unsigned char *data;
+    size_t len;
+    char message[256];     ///< OpenSSL's reason when a function returns 0
+} ca_buffer;
+
+void ca_buffer_free(ca_buffer *buffer);
+
+/// Builds a PKCS#12 file: the certificate, its private key (PKCS#8 DER), optional CA certificates, and
+/// a friendlyName on the key and certificate bags. `legacy` = 0: AES-256-CBC (PBES2/PBKDF2) and a
+/// SHA-256 MAC; `legacy` = 1: 3DES (pbeWithSHA1And3-KeyTripleDES-CBC) and a SHA-1 MAC, for Windows
+/// Server 2016 and older. Returns 1 on success.
+int ca_p12_create(const unsigned char *cert_der, size_t cert_len, const unsigned char *key_pkcs8, size_t key_len,
+                  const unsigned char *const *ca_ders, const size_t *ca_lens, size_t ca_count,
+                  const char *friendly_name, const char *password, int legacy, ca_buffer *out);
+
+/// Builds a certs-only PKCS#7 SignedData (`.p7b`, DER) holding `count` certificates in order.
+/// Returns 1 on success.
+int ca_p7_create(const unsigned char *const *ders, const size_t *lens, size_t count, ca_buffer *out);
 
 /// Loads the `default` and `legacy` providers once (RC2/3DES PKCS#12 need `legacy`).
 /// Returns 1 when the legacy provider is available, 0 when only `default` could be loaded.

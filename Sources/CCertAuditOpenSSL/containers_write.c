@@ -1,0 +1,138 @@
+#include "CCertAuditOpenSSL.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(ca_buffer *out, const char *what) {
+    unsigned long code = ERR_peek_last_error();
+    char reason[200] = "";
+    if (code != 0) {
+        ERR_error_string_n(code, reason, sizeof(reason));
+    }
+    snprintf(out->message, sizeof(out->message), "%s%s%s", what, reason[0] ? ": " : "", reason);
+    ERR_clear_error();
+    return 0;
+}
+
+static X509 *parse_cert(const unsigned char *der, size_t len) {
+    const unsigned char *cursor = der;
+    return d2i_X509(NULL, &cursor, (long)len);
+}
+
+void ca_buffer_free(ca_buffer *buffer) {
+    if (buffer->data != NULL) {
+        OPENSSL_cleanse(buffer->data, buffer->len);
+        free(buffer->data);
+    }
+    buffer->data = NULL;
+    buffer->len = 0;
+}
+
+/// Moves OpenSSL-encoded bytes into a malloc'd buffer the caller frees with ca_buffer_free.
+static int take(ca_buffer *out, unsigned char *der, int len) {
+    if (len <= 0 || der == NULL) {
+        OPENSSL_free(der);
+        return fail(out, "encoding failed");
+    }
+    out->data = malloc((size_t)len);
+    if (out->data == NULL) {
+        OPENSSL_free(der);
+        return fail(out, "out of memory");
+    }
+    memcpy(out->data, der, (size_t)len);
+    out->len = (size_t)len;
+    OPENSSL_free(der);
+    return 1;
+}
+
+int ca_p12_create(const unsigned char *cert_der, size_t cert_len, const unsigned char *key_pkcs8, size_t key_len,
+                  const unsigned char *const *ca_ders, const size_t *ca_lens, size_t ca_count,
+                  const char *friendly_name, const char *password, int legacy, ca_buffer *out) {
+    memset(out, 0, sizeof(*out));
+    ca_openssl_init();
+    ERR_clear_error();
+    int ok = 0;
+    X509 *cert = NULL;
+    EVP_PKEY *key = NULL;
+    PKCS8_PRIV_KEY_INFO *info = NULL;
+    STACK_OF(X509) *cas = NULL;
+    PKCS12 *p12 = NULL;
+
+    cert = parse_cert(cert_der, cert_len);
+    if (cert == NULL) {
+        fail(out, "certificate could not be decoded");
+        goto done;
+    }
+    const unsigned char *cursor = key_pkcs8;
+    info = d2i_PKCS8_PRIV_KEY_INFO(NULL, &cursor, (long)key_len);
+    key = info ? EVP_PKCS82PKEY(info) : NULL;
+    if (key == NULL) {
+        fail(out, "private key could not be decoded");
+        goto done;
+    }
+    if (ca_count > 0) {
+        cas = sk_X509_new_null();
+        for (size_t i = 0; cas != NULL && i < ca_count; i++) {
+            X509 *ca = parse_cert(ca_ders[i], ca_lens[i]);
+            if (ca == NULL || !sk_X509_push(cas, ca)) {
+                X509_free(ca);
+                fail(out, "CA certificate could not be decoded");
+                goto done;
+            }
+        }
+    }
+    int nid = legacy ? NID_pbe_WithSHA1And3_Key_TripleDES_CBC : NID_aes_256_cbc;
+    // mac_iter -1: no MAC yet; it is set below with an explicit digest.
+    p12 = PKCS12_create(password, friendly_name, key, cert, cas, nid, nid, PKCS12_DEFAULT_ITER, -1, 0);
+    if (p12 == NULL) {
+        fail(out, "PKCS#12 could not be built");
+        goto done;
+    }
+    if (!PKCS12_set_mac(p12, password, -1, NULL, 0, PKCS12_DEFAULT_ITER, legacy ? EVP_sha1() : EVP_sha256())) {
+        fail(out, "PKCS#12 MAC could not be set");
+        goto done;
+    }
+    unsigned char *der = NULL;
+    int der_len = i2d_PKCS12(p12, &der);
+    ok = take(out, der, der_len);
+
+done:
+    PKCS12_free(p12);
+    sk_X509_pop_free(cas, X509_free);
+    EVP_PKEY_free(key);
+    PKCS8_PRIV_KEY_INFO_free(info);
+    X509_free(cert);
+    return ok;
+}
+
+int ca_p7_create(const unsigned char *const *ders, const size_t *lens, size_t count, ca_buffer *out) {
+    memset(out, 0, sizeof(*out));
+    ERR_clear_error();
+    int ok = 0;
+    PKCS7 *p7 = PKCS7_new();
+    if (p7 == NULL || !PKCS7_set_type(p7, NID_pkcs7_signed) || !PKCS7_content_new(p7, NID_pkcs7_data)) {
+        fail(out, "PKCS#7 could not be built");
+        goto done;
+    }
+    for (size_t i = 0; i < count; i++) {
+        X509 *cert = parse_cert(ders[i], lens[i]);
+        if (cert == NULL || !PKCS7_add_certificate(p7, cert)) {
+            X509_free(cert);
+            fail(out, "certificate could not be added to PKCS#7");
+            goto done;
+        }
+        X509_free(cert);
+    }
+    unsigned char *der = NULL;
+    int der_len = i2d_PKCS7(p7, &der);
+    ok = take(out, der, der_len);
+
+done:
+    PKCS7_free(p7);
+    return ok;
+}
