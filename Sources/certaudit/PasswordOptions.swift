@@ -20,7 +20,18 @@ enum PasswordOptions {
         return candidates
     }
 
-    private static func readSmallFile(_ path: String) -> [UInt8]? {
+    /// The first line of the password file (the password for PKCS#12 files certaudit writes).
+    static func firstPassword(passwordFile: String?) throws -> String? {
+        guard let passwordFile else { return nil }
+        guard let contents = readSmallFile(passwordFile) else {
+            throw UsageFailure("cannot read --password-file \(passwordFile)")
+        }
+        var candidates = PasswordCandidates()
+        candidates.add(fileContents: contents, source: "--password-file")
+        return candidates.values.dropFirst(2).first ?? nil
+    }
+
+    static func readSmallFile(_ path: String) -> [UInt8]? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }

@@ -4,9 +4,12 @@ import SwiftASN1
 /// blocks, text around them), DER (one or several concatenated), PKCS#7 in PEM or DER, PKCS#12.
 public struct ContainerDecoder: Sendable {
     public var passwords: PasswordCandidates
+    /// Keep private keys and the PKCS#12 password in the result (remediation only; never for a scan).
+    public var keepSecrets = false
 
-    public init(passwords: PasswordCandidates = PasswordCandidates()) {
+    public init(passwords: PasswordCandidates = PasswordCandidates(), keepSecrets: Bool = false) {
         self.passwords = passwords
+        self.keepSecrets = keepSecrets
     }
 
     static let certificateLabels: Set<String> = [
@@ -43,6 +46,7 @@ public struct ContainerDecoder: Sendable {
 
     private func decodePEM(_ bytes: [UInt8], name: String) -> DecodedInput {
         var result = DecodedInput()
+        result.armored = true
         var otherLabels: [String] = []
         for block in PEMScanner.blocks(in: bytes) {
             let isCertificate = ContainerDecoder.certificateLabels.contains(block.label)
@@ -50,6 +54,9 @@ public struct ContainerDecoder: Sendable {
             guard isCertificate || isPKCS7 else {
                 if block.label.hasSuffix("PRIVATE KEY") {
                     result.privateKeys += 1
+                    if keepSecrets, result.privateKey == nil, block.complete, block.label != "ENCRYPTED PRIVATE KEY" {
+                        result.privateKey = try? Base64.decode(bytes[block.body])
+                    }
                 }
                 otherLabels.append(block.label)
                 continue
@@ -172,6 +179,10 @@ public struct ContainerDecoder: Sendable {
         do throws(PKCS12CertificateReader.Failure) {
             let contents = try PKCS12CertificateReader.read(bytes, passwords: passwords)
             result.privateKeys = contents.privateKeys
+            if keepSecrets {
+                result.privateKey = contents.privateKey
+                result.pkcs12Password = .some(contents.password)
+            }
             for (index, certificate) in contents.certificates.enumerated() {
                 result.certificates.append(
                     ExtractedCertificate(

@@ -8,4 +8,10 @@ public struct DecodedInput: Sendable {
     public var skipReason: String?
     /// Number of private keys seen (PEM key blocks, PKCS#12 key bags).
     public var privateKeys = 0
+    /// Only with `ContainerDecoder.keepSecrets`: the file's first private key (PKCS#8 DER, or the PEM
+    /// block's DER) and the password that opened a PKCS#12, for re-issuing with the same key and password.
+    public var privateKey: [UInt8]?
+    public var pkcs12Password: String??
+    /// True when the certificates came from PEM text (for writing a replacement the same way).
+    public var armored = false
 }

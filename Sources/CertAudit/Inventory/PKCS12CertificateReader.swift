@@ -11,6 +11,10 @@ enum PKCS12CertificateReader {
     struct Contents {
         var certificates: [(der: [UInt8], friendlyName: String?)]
         var privateKeys: Int
+        /// The first private key, unencrypted PKCS#8 DER.
+        var privateKey: [UInt8]?
+        /// The candidate that opened the file (nil: "no password").
+        var password: String?
     }
 
     static func read(_ bytes: ArraySlice<UInt8>, passwords: PasswordCandidates) throws(Failure) -> Contents {
@@ -31,7 +35,10 @@ enum PKCS12CertificateReader {
                     let der = Array(UnsafeBufferPointer(start: bag.der, count: bag.der_len))
                     certificates.append((der, bag.friendly_name.map { String(cString: $0) }))
                 }
-                return Contents(certificates: certificates, privateKeys: Int(contents.private_keys))
+                let key = contents.key_pkcs8.map { Array(UnsafeBufferPointer(start: $0, count: contents.key_pkcs8_len)) }
+                return Contents(
+                    certificates: certificates, privateKeys: Int(contents.private_keys), privateKey: key,
+                    password: candidate)
             case CA_P12_BAD_PASSWORD:
                 continue
             case CA_P12_NOT_PKCS12:

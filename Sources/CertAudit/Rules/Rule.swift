@@ -63,5 +63,7 @@ public struct Profile: Sendable {
     public var summary: String
     /// Part of the default selection when no `--profile` is given.
     public var enabledByDefault: Bool
+    /// What `certaudit remediate --profile NAME` issues; nil when the profile defines no target.
+    public var remediation: RemediationTarget?
     public var file: String
 }

@@ -47,7 +47,7 @@ enum RuleFileLoader {
         throws(RuleLoadError) -> Contents
     {
         let fields = try reader.fields(
-            root, "a rule file", allowed: ["profile", "title", "summary", "default", "rules"],
+            root, "a rule file", allowed: ["profile", "title", "summary", "default", "remediation", "rules"],
             required: ["profile", "title", "rules"])
         let name = try reader.string(fields["profile"]!, "profile")
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
@@ -59,6 +59,9 @@ enum RuleFileLoader {
             summary: try fields["summary"].map { (node) throws(RuleLoadError) in try reader.string(node, "summary") } ?? "",
             enabledByDefault: try fields["default"].map { (node) throws(RuleLoadError) in try reader.bool(node, "default") }
                 ?? false,
+            remediation: try fields["remediation"].map { (node) throws(RuleLoadError) in
+                try remediationTarget(node, reader: reader, compiler: compiler)
+            },
             file: reader.file)
         var rules: [Rule] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -86,6 +89,44 @@ enum RuleFileLoader {
         let indent = slice.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
             .map { $0.prefix(while: { $0 == " " }).count }.min() ?? 0
         return slice.map { String($0.dropFirst(min(indent, $0.count))) }.joined(separator: "\n")
+    }
+
+    static func remediationTarget(_ node: Node, reader: YAMLReader, compiler: ConditionCompiler) throws(RuleLoadError)
+        -> RemediationTarget
+    {
+        let fields = try reader.fields(
+            node, "remediation",
+            allowed: ["keyUsage", "keyUsageCritical", "extendedKeyUsage", "validity", "friendlyName"],
+            required: ["keyUsage", "extendedKeyUsage", "validity"])
+        let keyUsage = try reader.fields(fields["keyUsage"]!, "remediation keyUsage", allowed: ["rsa", "ec"], required: ["rsa", "ec"])
+        let rsa = try compiler.keyUsageSet(keyUsage["rsa"]!)
+        let ec = try compiler.keyUsageSet(keyUsage["ec"]!)
+        guard ec.isDisjoint(with: KeyUsageSet([.keyEncipherment, .dataEncipherment])) else {
+            throw reader.error(keyUsage["ec"], "EC keys must not get keyEncipherment or dataEncipherment (RFC 8813)")
+        }
+        let ekuText = try reader.string(fields["extendedKeyUsage"]!, "extendedKeyUsage")
+        guard let serverAuth = RemediationTarget.ServerAuthPolicy(rawValue: ekuText) else {
+            throw reader.error(fields["extendedKeyUsage"], "extendedKeyUsage is ensure-server-auth or require-server-auth")
+        }
+        let validityText = try reader.string(fields["validity"]!, "validity")
+        let validity: RemediationTarget.ValidityPolicy
+        if validityText == "original" {
+            validity = .originalLifetime
+        } else if let days = Int(validityText), days > 0 {
+            validity = .days(days)
+        } else {
+            throw reader.error(fields["validity"], "validity is 'original' or a number of days")
+        }
+        let nameText = try fields["friendlyName"].map { (node) throws(RuleLoadError) in try reader.string(node, "friendlyName") } ?? "keep"
+        guard let friendlyName = RemediationTarget.FriendlyNamePolicy(rawValue: nameText) else {
+            throw reader.error(fields["friendlyName"], "friendlyName is keep or dated")
+        }
+        return RemediationTarget(
+            rsaKeyUsage: rsa, ecKeyUsage: ec,
+            keyUsageCritical: try fields["keyUsageCritical"].map { (node) throws(RuleLoadError) in
+                try reader.bool(node, "keyUsageCritical")
+            } ?? true,
+            serverAuth: serverAuth, validity: validity, friendlyName: friendlyName)
     }
 
     private static func loadRule(

@@ -1,0 +1,50 @@
+/// Everything `certaudit remediate` was asked to do.
+public struct RemediationRequest: Sendable {
+    public enum KeyMode: String, Sendable {
+        case new
+        case reuse
+    }
+
+    public enum Destination: Sendable {
+        /// Mirror each input's path below this folder.
+        case directory(String)
+        /// Replace the input files, keeping timestamped backups.
+        case inPlace
+    }
+
+    public var profile: Profile
+    public var target: RemediationTarget
+    /// The rules that choose what to fix and re-audit every replacement.
+    public var rules: [Rule]
+    public var products: [ProductCatalog]
+    public var now: UnixTime
+    public var keyMode: KeyMode = .new
+    public var keySpec: KeySpec?
+    /// `--key-file`, already read, with its path.
+    public var keyFile: (key: KeyMaterial, path: String)?
+    public var authority: IssuingAuthority?
+    public var signingRequest = false
+    public var validityDays: Int?
+    public var destination: Destination
+    public var dryRun = false
+    /// PKCS#12 output password (`--password-file`); nil keeps each original's password.
+    public var outputPassword: String?
+    public var legacyPFX = false
+    /// Candidates for opening PKCS#12 inputs.
+    public var passwords = PasswordCandidates()
+    /// Folder for the manifest (`remediation.json`).
+    public var manifestFolder: String
+
+    public init(
+        profile: Profile, target: RemediationTarget, rules: [Rule], products: [ProductCatalog], now: UnixTime,
+        destination: Destination, manifestFolder: String
+    ) {
+        self.profile = profile
+        self.target = target
+        self.rules = rules
+        self.products = products
+        self.now = now
+        self.destination = destination
+        self.manifestFolder = manifestFolder
+    }
+}

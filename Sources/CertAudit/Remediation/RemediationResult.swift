@@ -1,0 +1,34 @@
+/// What remediation did, per certificate: the basis of the text output and of `remediation.json`.
+public struct RemediationResult: Sendable {
+    public struct Replacement: Sendable {
+        public var source: String
+        public var index: Int
+        public var certificate: String?
+        public var privateKey: String?
+        public var pkcs12: String?
+        public var csr: String?
+        public var backups: [String]
+        public var oldSha256: String
+        /// nil for a signing request (no certificate yet).
+        public var newSha256: String?
+        public var profile: String
+        public var changes: [String]
+        public var keeps: [String]
+    }
+
+    public struct Unchanged: Sendable {
+        public var source: String
+        /// nil when the whole file was passed over.
+        public var index: Int?
+        public var reason: String
+    }
+
+    public var replacements: [Replacement] = []
+    /// Planned but not written (`--dry-run`).
+    public var plans: [ReplacementPlan] = []
+    /// Nothing to fix, or not a certificate remediation applies to.
+    public var skipped: [Unchanged] = []
+    /// Should have been fixed but could not be: the exit status is 1.
+    public var failed: [Unchanged] = []
+    public var manifestPath: String?
+}

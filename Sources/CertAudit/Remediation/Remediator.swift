@@ -1,0 +1,294 @@
+import Dispatch
+
+/// Finds the certificates a re-issue can fix, plans their replacements, generates keys on all cores,
+/// issues, re-audits each replacement with the same rules, and writes only replacements without errors,
+/// in the container the original came in, never overwriting a file.
+public struct Remediator: Sendable {
+    public var request: RemediationRequest
+
+    public init(request: RemediationRequest) {
+        self.request = request
+    }
+
+    /// One input file and what is planned for its certificates.
+    struct FileWork {
+        var path: String
+        var relative: String
+        var decoded: DecodedInput
+        var certificates: [(extracted: ExtractedCertificate, facts: CertificateFacts)]
+        var plans: [Int: ReplacementPlan] = [:]
+    }
+
+    var auditor: Auditor {
+        Auditor(rules: request.rules, products: request.products, context: EvaluationContext(now: request.now))
+    }
+
+    public func run(_ roots: [String]) -> RemediationResult {
+        var result = RemediationResult()
+        var work = collect(roots, into: &result)
+        if request.dryRun {
+            result.plans = work.flatMap { file in file.plans.keys.sorted().compactMap { file.plans[$0] } }
+            return result
+        }
+        let keys = generateKeys(work.flatMap { file in file.plans.values.map { $0 } })
+        for index in work.indices {
+            issueAndWrite(&work[index], keys: keys, into: &result)
+        }
+        writeManifest(&result)
+        return result
+    }
+
+    // MARK: - Choosing and planning
+
+    private func collect(_ roots: [String], into result: inout RemediationResult) -> [FileWork] {
+        let decoder = ContainerDecoder(passwords: request.passwords, keepSecrets: true)
+        let builder = PlanBuilder(request: request)
+        let selectedProfiles = Array(Set(request.rules.map(\.profile))).sorted().joined(separator: ", ")
+        var work: [FileWork] = []
+        for root in roots {
+            InputWalker(options: WalkOptions()).walk([root]) { item in
+                let path: String
+                switch item {
+                case .skipped(let skippedPath, let reason):
+                    result.skipped.append(.init(source: skippedPath, index: nil, reason: reason))
+                    return
+                case .failed(let failedPath, let reason):
+                    result.failed.append(.init(source: failedPath, index: nil, reason: reason))
+                    return
+                case .file(let filePath):
+                    path = filePath
+                }
+                guard case .bytes(let bytes) = FileReader.load(path: path, limit: 10 * 1024 * 1024) else {
+                    result.failed.append(.init(source: path, index: nil, reason: "cannot read the file"))
+                    return
+                }
+                let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+                let decoded = decoder.decode(bytes, name: name)
+                for problem in decoded.problems {
+                    result.failed.append(.init(source: path, index: nil, reason: problem))
+                }
+                if decoded.certificates.isEmpty {
+                    if let reason = decoded.skipReason {
+                        result.skipped.append(.init(source: path, index: nil, reason: reason))
+                    }
+                    return
+                }
+                var file = FileWork(
+                    path: path, relative: Remediator.relativePath(path, root: root), decoded: decoded, certificates: [])
+                for extracted in decoded.certificates {
+                    guard let facts = try? LenientCertificateParser.parse(extracted.der) else {
+                        result.failed.append(.init(source: path, index: nil, reason: "\(extracted.location): not a readable certificate"))
+                        continue
+                    }
+                    let index = file.certificates.count
+                    file.certificates.append((extracted, facts))
+                    let findings = auditor.audit(facts, container: extracted.container, friendlyName: extracted.friendlyName).findings
+                    let fixable = findings.filter { $0.severity >= .warning }
+                    guard facts.role == .leaf else {
+                        result.skipped.append(.init(source: path, index: index, reason: "\(facts.role.rawValue) CA certificate: CA certificates are not re-issued"))
+                        continue
+                    }
+                    guard !fixable.isEmpty else {
+                        result.skipped.append(.init(source: path, index: index, reason: "no error or warning under \(selectedProfiles)"))
+                        continue
+                    }
+                    let source = PlanBuilder.Source(
+                        path: path, decoded: decoded, certificateDER: Array(extracted.der), index: index,
+                        container: extracted.container, friendlyName: extracted.friendlyName)
+                    do throws(PlanBuilder.Refusal) {
+                        var plan = try builder.plan(facts, source: source)
+                        plan.changes.insert("fixes: " + fixable.map(\.ruleId).joined(separator: ", "), at: 0)
+                        file.plans[index] = plan
+                    } catch {
+                        result.failed.append(.init(source: path, index: index, reason: error.reason))
+                    }
+                }
+                if !file.plans.isEmpty {
+                    work.append(file)
+                }
+            }
+        }
+        return work
+    }
+
+    static func relativePath(_ path: String, root: String) -> String {
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        if path.hasPrefix(prefix) {
+            return String(path.dropFirst(prefix.count))
+        }
+        return path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+    }
+
+    // MARK: - Keys
+
+    /// Generates every new key in parallel (RSA generation dominates remediation time).
+    private func generateKeys(_ plans: [ReplacementPlan]) -> [String: Result<KeyMaterial, KeyMaterial.Failure>] {
+        let wanted: [(id: String, spec: KeySpec)] = plans.compactMap { plan in
+            if case .generate(let spec) = plan.key { return (Remediator.planID(plan), spec) }
+            return nil
+        }
+        let slots = KeySlots(count: wanted.count)
+        DispatchQueue.concurrentPerform(iterations: wanted.count) { index in
+            do {
+                slots.store(index, .success(try KeyMaterial.generate(wanted[index].spec)))
+            } catch {
+                slots.store(index, .failure(KeyMaterial.Failure(description: "key generation failed: \(error)")))
+            }
+        }
+        var keys: [String: Result<KeyMaterial, KeyMaterial.Failure>] = [:]
+        for (index, item) in wanted.enumerated() {
+            keys[item.id] = slots.value(index)
+        }
+        return keys
+    }
+
+    static func planID(_ plan: ReplacementPlan) -> String {
+        "\(plan.sourcePath)#\(plan.index)"
+    }
+
+    // MARK: - Issuing, re-auditing, writing
+
+    private func issueAndWrite(
+        _ file: inout FileWork, keys: [String: Result<KeyMaterial, KeyMaterial.Failure>], into result: inout RemediationResult
+    ) {
+        var newDER: [Int: [UInt8]] = [:]
+        var csrDER: [Int: [UInt8]] = [:]
+        var newKeys: [Int: KeyMaterial] = [:]
+        for index in file.plans.keys.sorted() {
+            let plan = file.plans[index]!
+            let key: KeyMaterial
+            switch plan.key {
+            case .reuse(let material, _):
+                key = material
+            case .generate:
+                switch keys[Remediator.planID(plan)] {
+                case .success(let material): key = material
+                case .failure(let failure): result.failed.append(.init(source: file.path, index: index, reason: failure.description)); continue
+                case nil: continue
+                }
+            }
+            do {
+                if case .signingRequest = plan.issuer {
+                    csrDER[index] = try ReplacementIssuer.signingRequest(plan, key: key)
+                    newKeys[index] = key
+                    continue
+                }
+                let der = try ReplacementIssuer.certificate(plan, key: key)
+                if let reason = reaudit(der, plan: plan) {
+                    result.failed.append(.init(source: file.path, index: index, reason: reason))
+                    continue
+                }
+                newDER[index] = der
+                newKeys[index] = key
+            } catch {
+                result.failed.append(.init(source: file.path, index: index, reason: "could not issue the replacement: \(error)"))
+            }
+        }
+        guard !newKeys.isEmpty else { return }
+        do {
+            let (outputs, paths) = try ReplacementLayout(request: request).outputs(
+                for: file, certificates: newDER, signingRequests: csrDER, keys: newKeys)
+            let backups = try write(outputs)
+            for index in newKeys.keys.sorted() {
+                let plan = file.plans[index]!
+                result.replacements.append(
+                    .init(
+                        source: file.path, index: index, certificate: paths.certificate, privateKey: paths.keys[index],
+                        pkcs12: paths.pkcs12, csr: paths.csr[index], backups: backups,
+                        oldSha256: plan.original.sha256,
+                        newSha256: newDER[index].flatMap { try? LenientCertificateParser.parse($0[...]).sha256 },
+                        profile: request.profile.name, changes: plan.changes, keeps: plan.keeps))
+            }
+        } catch {
+            for index in newKeys.keys.sorted() {
+                result.failed.append(.init(source: file.path, index: index, reason: "\(error)"))
+            }
+        }
+    }
+
+    /// nil when the replacement has no error under the same rules; else the reason it is not written.
+    private func reaudit(_ der: [UInt8], plan: ReplacementPlan) -> String? {
+        guard let facts = try? LenientCertificateParser.parse(der[...]) else {
+            return "the replacement could not be read back"
+        }
+        let errors = auditor.audit(facts, container: plan.container, friendlyName: plan.friendlyName).findings
+            .filter { $0.severity == .error }
+        guard errors.isEmpty else {
+            return "the replacement would still fail: " + errors.map { "\($0.ruleId) (\($0.message))" }.joined(separator: "; ")
+        }
+        return nil
+    }
+
+    private func write(_ outputs: [SafeFileWriter.Output]) throws(SafeFileWriter.Failure) -> [String] {
+        switch request.destination {
+        case .directory:
+            let folders = Set(outputs.map { output in
+                output.path.lastIndex(of: "/").map { String(output.path[..<$0]) } ?? "."
+            })
+            for folder in folders {
+                try SafeFileWriter.makeDirectories(folder)
+            }
+            try SafeFileWriter.createAll(outputs)
+            return []
+        case .inPlace:
+            let stamp = Remediator.timestamp(request.now)
+            var backups: [String] = []
+            for output in outputs {
+                let backup = output.path + ".bak-" + stamp
+                let existed = access(output.path, F_OK) == 0
+                try SafeFileWriter.replace(output, backupPath: backup)
+                if existed {
+                    backups.append(backup)
+                }
+            }
+            return backups
+        }
+    }
+
+    static func timestamp(_ time: UnixTime) -> String {
+        time.iso8601.filter(\.isNumber)
+    }
+
+    private func writeManifest(_ result: inout RemediationResult) {
+        guard !result.replacements.isEmpty else { return }
+        let bytes = RemediationManifest.encode(result)
+        var path = request.manifestFolder + "/remediation.json"
+        if access(path, F_OK) == 0 {
+            path = request.manifestFolder + "/remediation-\(Remediator.timestamp(request.now)).json"
+        }
+        do {
+            try SafeFileWriter.makeDirectories(request.manifestFolder)
+            try SafeFileWriter.createAll([SafeFileWriter.Output(path: path, bytes: bytes, mode: 0o644)])
+            result.manifestPath = path
+        } catch {
+            result.failed.append(.init(source: path, index: nil, reason: error.description))
+        }
+    }
+}
+
+/// Slots filled by concurrent key generation, one writer per slot, read after `concurrentPerform`.
+private final class KeySlots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Result<KeyMaterial, KeyMaterial.Failure>?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: max(count, 1))
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        _ = slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func store(_ index: Int, _ value: Result<KeyMaterial, KeyMaterial.Failure>) {
+        slots[index] = value
+    }
+
+    func value(_ index: Int) -> Result<KeyMaterial, KeyMaterial.Failure>? {
+        slots[index]
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

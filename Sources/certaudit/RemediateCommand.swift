@@ -1,0 +1,186 @@
+import ArgumentParser
+import CertAudit
+
+struct RemediateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remediate",
+        abstract: "Write compliant replacements for certificates with findings, keeping their names.",
+        discussion: """
+            Only leaf certificates with an error or warning under --profile (plus browser) are re-issued.
+            Each replacement keeps the subject (byte-identical), SubjectAltName (byte-for-byte; one is made
+            from the CN when missing), EKU (serverAuth added when missing) and friendly name, gets the
+            profile's KeyUsage for its key type, and is audited again before anything is written.
+            Exit status: 0 all remediated (or nothing to do), 1 some could not be, 2 usage error.
+            """
+    )
+
+    @Argument(help: "Certificate files or folders (as for scan).")
+    var paths: [String]
+
+    @Option(help: "Profile whose target KeyUsage and validity to use: browser, vendor, rfc5280, cabf.")
+    var profile: String = "browser"
+
+    @Option(help: "new: a new key of the same type (RSA at least 2048); reuse: keep the existing key.")
+    var key: String = "new"
+
+    @Option(help: "Key type for new keys: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384.")
+    var keyType: String?
+
+    @Option(help: "With --key reuse: the private key (PEM or DER, unencrypted).")
+    var keyFile: String?
+
+    @Option(help: "Sign replacements of CA-issued certificates with this CA certificate…")
+    var caCert: String?
+
+    @Option(help: "…and this CA private key (must match --ca-cert).")
+    var caKey: String?
+
+    @Flag(help: "Write PKCS#10 signing requests (and keys) for an external CA instead of certificates.")
+    var csr = false
+
+    @Option(help: "Validity in days (default: the profile's).")
+    var validityDays: Int?
+
+    @Option(help: "Output folder; input paths are mirrored below it.")
+    var out: String?
+
+    @Flag(help: "Replace the input files, keeping a timestamped backup of each.")
+    var inPlace = false
+
+    @Flag(help: "Print the plan and write nothing.")
+    var dryRun = false
+
+    @Option(help: "File with PKCS#12 passwords: to open inputs, and its first line for PKCS#12 outputs.")
+    var passwordFile: String?
+
+    @Flag(help: "PKCS#12 with 3DES and a SHA-1 MAC (Windows Server 2016 and older) instead of AES.")
+    var legacyPfx = false
+
+    @Option(help: "Judge and issue as of this time instead of now (YYYY-MM-DD…).")
+    var at: String?
+
+    @OptionGroup var ruleOptions: RuleOptions
+
+    func run() throws {
+        guard let keyMode = RemediationRequest.KeyMode(rawValue: key) else {
+            throw UsageFailure("--key takes new or reuse (got '\(key)')")
+        }
+        var spec: KeySpec?
+        if let keyType {
+            guard let parsed = KeySpec(rawValue: keyType) else {
+                throw UsageFailure("--key-type takes \(KeySpec.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(keyType)')")
+            }
+            spec = parsed
+        }
+        if keyFile != nil, keyMode != .reuse {
+            throw UsageFailure("--key-file goes with --key reuse")
+        }
+        if (caCert == nil) != (caKey == nil) {
+            throw UsageFailure("--ca-cert and --ca-key go together")
+        }
+        if inPlace, out != nil {
+            throw UsageFailure("choose --out DIR or --in-place, not both")
+        }
+        if let validityDays, validityDays <= 0 {
+            throw UsageFailure("--validity-days must be positive")
+        }
+        var now = UnixTime.now()
+        if let at {
+            guard let parsed = UnixTime(iso8601: at) else { throw UsageFailure("--at takes YYYY-MM-DD (got '\(at)')") }
+            now = parsed
+        }
+
+        let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
+        guard let chosen = catalog.profiles.first(where: { $0.name == profile }) else {
+            throw UsageFailure("unknown profile '\(profile)'; known: \(catalog.profiles.map(\.name).joined(separator: ", "))")
+        }
+        guard let target = chosen.remediation else {
+            throw UsageFailure("profile '\(profile)' defines no remediation target (a 'remediation:' section)")
+        }
+        let rules: [Rule]
+        do {
+            rules = try catalog.selecting(profiles: Array(Set([profile, "browser"])), disabling: [])
+        } catch {
+            throw UsageFailure(error.description)
+        }
+
+        let destination: RemediationRequest.Destination = inPlace ? .inPlace : .directory(out ?? "certaudit-remediated")
+        var request = RemediationRequest(
+            profile: chosen, target: target, rules: rules, products: catalog.products, now: now,
+            destination: destination, manifestFolder: out ?? (inPlace ? "." : "certaudit-remediated"))
+        request.keyMode = keyMode
+        request.keySpec = spec
+        request.signingRequest = csr
+        request.validityDays = validityDays
+        request.dryRun = dryRun
+        request.legacyPFX = legacyPfx
+        request.passwords = try PasswordOptions.candidates(passwordFile: passwordFile)
+        request.outputPassword = try PasswordOptions.firstPassword(passwordFile: passwordFile)
+        if let keyFile {
+            request.keyFile = (try readKey(keyFile, option: "--key-file"), keyFile)
+        }
+        if let caCert, let caKey {
+            guard let certificateBytes = PasswordOptions.readSmallFile(caCert) else {
+                throw UsageFailure("cannot read --ca-cert \(caCert)")
+            }
+            let decoded = ContainerDecoder().decode(certificateBytes, name: caCert)
+            guard let certificate = decoded.certificates.first else {
+                throw UsageFailure("--ca-cert \(caCert) holds no certificate")
+            }
+            do {
+                request.authority = try IssuingAuthority(
+                    certificateDER: Array(certificate.der), key: try readKey(caKey, option: "--ca-key"))
+            } catch let failure as IssuingAuthority.Failure {
+                throw UsageFailure(failure.description)
+            }
+        }
+
+        let result = Remediator(request: request).run(paths)
+        RemediationOutput.print(result, dryRun: dryRun)
+        if !result.failed.isEmpty {
+            throw ExitCode(1)
+        }
+    }
+
+    private func readKey(_ path: String, option: String) throws -> KeyMaterial {
+        guard let bytes = PasswordOptions.readSmallFile(path) else {
+            throw UsageFailure("cannot read \(option) \(path)")
+        }
+        do {
+            return try KeyMaterial(encoded: bytes)
+        } catch {
+            throw UsageFailure("\(option) \(path): \(error)")
+        }
+    }
+}
+
+/// The human output of `remediate`.
+enum RemediationOutput {
+    static func print(_ result: RemediationResult, dryRun: Bool) {
+        for plan in result.plans {
+            Swift.print("\(plan.sourcePath) #\(plan.index): would re-issue")
+            for change in plan.changes { Swift.print("  change  \(change)") }
+            for keep in plan.keeps { Swift.print("  keep    \(keep)") }
+        }
+        for replacement in result.replacements {
+            let written = [replacement.certificate, replacement.pkcs12, replacement.csr, replacement.privateKey]
+                .compactMap { $0 }.joined(separator: ", ")
+            Swift.print("\(replacement.source) #\(replacement.index): wrote \(written)")
+            for change in replacement.changes { Swift.print("  change  \(change)") }
+            for keep in replacement.keeps { Swift.print("  keep    \(keep)") }
+            for backup in replacement.backups { Swift.print("  backup  \(backup)") }
+        }
+        for skipped in result.skipped {
+            Swift.print("\(skipped.source)\(skipped.index.map { " #\($0)" } ?? ""): skipped: \(skipped.reason)")
+        }
+        for failed in result.failed {
+            Swift.print("\(failed.source)\(failed.index.map { " #\($0)" } ?? ""): NOT remediated: \(failed.reason)")
+        }
+        let verb = dryRun ? "planned" : "remediated"
+        let count = dryRun ? result.plans.count : result.replacements.count
+        Swift.print("\(count) \(verb), \(result.skipped.count) skipped, \(result.failed.count) could not be")
+        if let manifest = result.manifestPath {
+            Swift.print("manifest: \(manifest)")
+        }
+    }
+}
