@@ -1,6 +1,10 @@
 import ArgumentParser
 import CertAudit
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 struct RemediateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remediate",
@@ -107,7 +111,7 @@ struct RemediateCommand: ParsableCommand {
         let destination: RemediationRequest.Destination = inPlace ? .inPlace : .directory(out ?? "certaudit-remediated")
         var request = RemediationRequest(
             profile: chosen, target: target, rules: rules, products: catalog.products, now: now,
-            destination: destination, manifestFolder: out ?? (inPlace ? "." : "certaudit-remediated"))
+            destination: destination, manifestFolder: out ?? (inPlace ? Self.folder(of: paths[0]) : "certaudit-remediated"))
         request.keyMode = keyMode
         request.keySpec = spec
         request.signingRequest = csr
@@ -140,6 +144,15 @@ struct RemediateCommand: ParsableCommand {
         if !result.failed.isEmpty {
             throw ExitCode(1)
         }
+    }
+
+    /// With --in-place the manifest goes beside the inputs: the first path if it is a folder, else its folder.
+    static func folder(of path: String) -> String {
+        var isFolder = stat()
+        if stat(path, &isFolder) == 0, isFolder.st_mode & S_IFMT == S_IFDIR {
+            return path
+        }
+        return path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
     }
 
     private func readKey(_ path: String, option: String) throws -> KeyMaterial {

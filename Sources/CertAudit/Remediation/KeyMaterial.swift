@@ -82,7 +82,11 @@ public enum KeyMaterial: Sendable {
 
     /// The public key's SubjectPublicKeyInfo DER, to compare with a certificate's.
     public var subjectPublicKeyInfo: [UInt8] {
-        Array(certificateKey.publicKey.subjectPublicKeyInfoBytes)
+        switch self {
+        case .rsa(let key): [UInt8](key.publicKey.derRepresentation)
+        case .p256(let key): [UInt8](key.publicKey.derRepresentation)
+        case .p384(let key): [UInt8](key.publicKey.derRepresentation)
+        }
     }
 
     public var pkcs8DER: [UInt8] {

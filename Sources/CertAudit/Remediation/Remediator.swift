@@ -252,9 +252,13 @@ public struct Remediator: Sendable {
     private func writeManifest(_ result: inout RemediationResult) {
         guard !result.replacements.isEmpty else { return }
         let bytes = RemediationManifest.encode(result)
+        // Never overwrite an earlier run's manifest: remediation.json, then remediation-STAMP[-N].json.
         var path = request.manifestFolder + "/remediation.json"
-        if access(path, F_OK) == 0 {
-            path = request.manifestFolder + "/remediation-\(Remediator.timestamp(request.now)).json"
+        var attempt = 1
+        while access(path, F_OK) == 0 {
+            let suffix = attempt == 1 ? "" : "-\(attempt)"
+            path = request.manifestFolder + "/remediation-\(Remediator.timestamp(request.now))\(suffix).json"
+            attempt += 1
         }
         do {
             try SafeFileWriter.makeDirectories(request.manifestFolder)

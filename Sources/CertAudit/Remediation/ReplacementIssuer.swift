@@ -40,6 +40,15 @@ enum ReplacementIssuer {
         return extensions
     }
 
+    /// 16 random bytes, top bit clear and never all zero: a positive INTEGER of at most 16 octets, well
+    /// inside RFC 5280's 20 (a 20-byte random serial needs a 21st octet half of the time).
+    static func randomSerial() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes[0] = bytes[0] & 0x7f | 0x40
+        return bytes
+    }
+
     /// The signed replacement's DER. Fails if the subject would not stay byte-identical.
     static func certificate(_ plan: ReplacementPlan, key: KeyMaterial) throws -> [UInt8] {
         let subject = try X509.DistinguishedName(derEncoded: plan.subjectDER)
@@ -55,7 +64,7 @@ enum ReplacementIssuer {
         }
         let certificate = try Certificate(
             version: .v3,
-            serialNumber: Certificate.SerialNumber(),
+            serialNumber: Certificate.SerialNumber(bytes: randomSerial()),
             publicKey: key.certificateKey.publicKey,
             notValidBefore: Date(timeIntervalSince1970: TimeInterval(plan.notBefore.seconds)),
             notValidAfter: Date(timeIntervalSince1970: TimeInterval(plan.notAfter.seconds)),
