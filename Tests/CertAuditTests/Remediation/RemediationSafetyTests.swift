@@ -158,3 +158,30 @@ import Testing
         #expect(files(in: out).isEmpty)
     }
 }
+
+/// Bundles come back as bundles: the leaf replaced, the chain certificates unchanged and in order.
+@Suite struct RemediationContainerTests {
+    let binary = Fixtures.executable
+
+    @Test(arguments: ["bundle/chain.p7b", "bundle/chain-pem.p7b", "bundle/chain-with-text.pem"])
+    func bundleKeepsItsChain(_ sample: String) throws {
+        let out = Fixtures.temporaryDirectory() + "/out"
+        let source = Fixtures.samples + "/" + sample
+        let result = Fixtures.run(
+            binary, ["remediate", "--profile", "vendor", "--out", out] + RemediateCommandTests.caArguments + [source])
+        #expect(result.status == 0, "\(result.stdout)")
+        let written = out + "/" + String(sample.split(separator: "/").last!)
+        let before = Fixtures.report(for: source).certificates
+        let after = Fixtures.report(for: written).certificates
+        #expect(after.count == before.count)
+        #expect(after.map(\.container) == before.map(\.container))
+        #expect(after[0].facts.sha256 != before[0].facts.sha256, "the leaf is replaced")
+        #expect(after[0].facts.subject.der == before[0].facts.subject.der)
+        #expect(Array(after.dropFirst().map(\.facts.sha256)) == Array(before.dropFirst().map(\.facts.sha256)), "the chain is kept")
+        if sample.hasSuffix(".p7b") {
+            let inform = sample == "bundle/chain.p7b" ? ["-inform", "DER"] : []
+            let dump = Fixtures.openssl(["pkcs7", "-in", written, "-print_certs", "-noout"] + inform)
+            #expect(dump.components(separatedBy: "\n").filter { $0.hasPrefix("subject=") }.count == before.count)
+        }
+    }
+}
