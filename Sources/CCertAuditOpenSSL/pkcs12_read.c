@@ -1,4 +1,5 @@
 #include "CCertAuditOpenSSL.h"
+#include "shim_internal.h"
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -9,13 +10,7 @@
 #include <string.h>
 
 static void set_message(ca_p12_contents *out, const char *prefix) {
-    unsigned long code = ERR_peek_last_error();
-    char reason[200] = "";
-    if (code != 0) {
-        ERR_error_string_n(code, reason, sizeof(reason));
-    }
-    snprintf(out->message, sizeof(out->message), "%s%s%s", prefix, reason[0] ? ": " : "", reason);
-    ERR_clear_error();
+    ca_describe_error(out->message, sizeof(out->message), prefix);
 }
 
 static int append_cert(ca_p12_contents *out, X509 *x509, char *friendly_name) {
