@@ -131,3 +131,23 @@ done:
     PKCS7_free(p7);
     return ok;
 }
+
+int ca_pkcs8_decrypt(const unsigned char *der, size_t len, const char *password, ca_buffer *out) {
+    memset(out, 0, sizeof(*out));
+    ca_openssl_init();
+    ERR_clear_error();
+    const unsigned char *cursor = der;
+    X509_SIG *encrypted = d2i_X509_SIG(NULL, &cursor, (long)len);
+    if (encrypted == NULL) {
+        return fail(out, "not an encrypted PKCS#8 key");
+    }
+    PKCS8_PRIV_KEY_INFO *info = PKCS8_decrypt(encrypted, password, password ? (int)strlen(password) : 0);
+    X509_SIG_free(encrypted);
+    if (info == NULL) {
+        return fail(out, "wrong password or unsupported encryption");
+    }
+    unsigned char *plain = NULL;
+    int plain_len = i2d_PKCS8_PRIV_KEY_INFO(info, &plain);
+    PKCS8_PRIV_KEY_INFO_free(info);
+    return take(out, plain, plain_len);
+}

@@ -160,7 +160,7 @@ struct RemediateCommand: ParsableCommand {
             throw UsageFailure("cannot read \(option) \(path)")
         }
         do {
-            return try KeyMaterial(encoded: bytes)
+            return try KeyMaterial(encoded: bytes, passwords: try PasswordOptions.candidates(passwordFile: passwordFile))
         } catch {
             throw UsageFailure("\(option) \(path): \(error)")
         }

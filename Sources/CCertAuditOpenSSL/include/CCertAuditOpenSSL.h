@@ -52,6 +52,10 @@ int ca_p12_create(const unsigned char *cert_der, size_t cert_len, const unsigned
                   const unsigned char *const *ca_ders, const size_t *ca_lens, size_t ca_count,
                   const char *friendly_name, const char *password, int legacy, ca_buffer *out);
 
+/// Decrypts an EncryptedPrivateKeyInfo (DER of an `ENCRYPTED PRIVATE KEY` PEM block) into unencrypted
+/// PKCS#8 DER. Returns 1 on success, 0 on a wrong password or an undecodable key (see `message`).
+int ca_pkcs8_decrypt(const unsigned char *der, size_t len, const char *password, ca_buffer *out);
+
 /// Builds a certs-only PKCS#7 SignedData (`.p7b`, DER) holding `count` certificates in order.
 /// Returns 1 on success.
 int ca_p7_create(const unsigned char *const *ders, const size_t *lens, size_t count, ca_buffer *out);

@@ -1,3 +1,4 @@
+import CCertAuditOpenSSL
 import Crypto
 import Foundation
 import X509
@@ -24,23 +25,44 @@ public enum KeyMaterial: Sendable {
         }
     }
 
-    /// Reads an unencrypted private key in PEM (PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY) or DER.
-    public init(encoded bytes: [UInt8]) throws(Failure) {
+    /// Reads a private key in PEM (PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY, or ENCRYPTED PRIVATE KEY
+    /// opened with one of `passwords`, through OpenSSL) or unencrypted DER.
+    public init(encoded bytes: [UInt8], passwords: PasswordCandidates = PasswordCandidates()) throws(Failure) {
         if PEMScanner.containsPEM(bytes) {
             let blocks = PEMScanner.blocks(in: bytes).filter { $0.label.hasSuffix("PRIVATE KEY") }
             guard let block = blocks.first, block.complete else {
                 throw Failure(description: "no PEM private key block")
             }
-            guard block.label != "ENCRYPTED PRIVATE KEY" else {
-                throw Failure(description: "the private key is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN)")
-            }
             guard let der = try? Base64.decode(bytes[block.body]) else {
                 throw Failure(description: "\(block.label) block is not valid base64")
             }
-            try self.init(der: der)
+            if block.label == "ENCRYPTED PRIVATE KEY" {
+                try self.init(der: try KeyMaterial.decrypt(der, passwords: passwords))
+            } else {
+                try self.init(der: der)
+            }
         } else {
             try self.init(der: bytes)
         }
+    }
+
+    /// Decrypts PKCS#8 with the first candidate that works; passwords never appear in messages.
+    static func decrypt(_ der: [UInt8], passwords: PasswordCandidates) throws(Failure) -> [UInt8] {
+        for candidate in passwords.values {
+            var buffer = ca_buffer()
+            defer { ca_buffer_free(&buffer) }
+            let ok = der.withUnsafeBufferPointer { bytes in
+                if let candidate {
+                    return candidate.withCString { ca_pkcs8_decrypt(bytes.baseAddress, bytes.count, $0, &buffer) }
+                }
+                return ca_pkcs8_decrypt(bytes.baseAddress, bytes.count, nil, &buffer)
+            }
+            if ok == 1, let data = buffer.data {
+                return Array(UnsafeBufferPointer(start: data, count: buffer.len))
+            }
+        }
+        let tried = passwords.sources.isEmpty ? "no password given" : "tried \(passwords.sources.joined(separator: " and "))"
+        throw Failure(description: "the private key is encrypted and could not be opened (\(tried); use --password-file)")
     }
 
     public init(der: [UInt8]) throws(Failure) {

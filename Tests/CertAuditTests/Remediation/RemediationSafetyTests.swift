@@ -185,3 +185,27 @@ import Testing
         }
     }
 }
+
+@Suite struct EncryptedKeyTests {
+    @Test func encryptedKeyFileOpensWithThePasswordFileOnly() throws {
+        let folder = Fixtures.temporaryDirectory()
+        Fixtures.write("key-secret\n", to: folder + "/pw.txt")
+        Fixtures.openssl([
+            "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", Fixtures.samples + "/keys/veeam-one-10a.key",
+            "-out", folder + "/enc.key", "-passout", "file:" + folder + "/pw.txt",
+        ])
+        let source = Fixtures.samples + "/veeam/veeam-one-10a.crt"
+        let without = Fixtures.run(
+            Fixtures.executable, ["remediate", "--key", "reuse", "--key-file", folder + "/enc.key", "--out", folder + "/a", source])
+        #expect(without.status == 2)
+        #expect(without.stderr.contains("encrypted"))
+        #expect(!without.stderr.contains("key-secret"))
+        let with = Fixtures.run(
+            Fixtures.executable,
+            ["remediate", "--key", "reuse", "--key-file", folder + "/enc.key", "--password-file", folder + "/pw.txt", "--out", folder + "/b", source])
+        #expect(with.status == 0, "\(with.stdout)\(with.stderr)")
+        let newKey = Fixtures.openssl(["x509", "-in", folder + "/b/veeam-one-10a.crt", "-noout", "-pubkey"])
+        let original = Fixtures.openssl(["x509", "-in", source, "-noout", "-pubkey"])
+        #expect(newKey == original)
+    }
+}
