@@ -6,133 +6,143 @@ struct ScanCommand: ParsableCommand {
         commandName: "scan",
         abstract: "Read certificates from files, folders or standard input and judge them.",
         discussion: """
-            Exit status: 0 no finding at or above --fail-on; 1 such findings; 2 usage or rule file error;
-            3 some input could not be read (findings are still reported; 3 wins over 1).
+            Exit status: 0 no finding at or above --fail-on; 1 such findings; 2 usage, rule file or
+            configuration error; 3 some input could not be read (findings are still reported; 3 wins over 1).
+            Findings in --baseline or waived in the configuration are reported but do not count.
             PKCS#12 passwords: --password-file (one per line) or CERTAUDIT_PFX_PASSWORD; the empty password
             is always tried first. Passwords are never accepted on the command line.
             """
     )
 
-    @Argument(help: "Files or folders to scan (folders recursively); '-' reads standard input.")
-    var paths: [String]
+    @OptionGroup var options: ScanOptions
 
-    @Option(name: .customLong("profile"), help: "Rule profile (repeatable): browser, vendor, rfc5280, cabf, all… Default: browser and vendor.")
-    var profiles: [String] = []
+    @Option(help: "Lowest severity that makes the exit status 1: error, warning, notice, info or never (default error).")
+    var failOn: String?
 
-    @Option(name: .customLong("disable"), help: "Turn off a rule by id (repeatable).")
-    var disabledRules: [String] = []
-
-    @OptionGroup var ruleOptions: RuleOptions
-
-    @Option(help: "Lowest severity that makes the exit status 1: error, warning, notice, info or never.")
-    var failOn: String = "error"
-
-    @Option(help: "Report format: text or json.")
+    @Option(help: "Report format on standard output (or --output): text or json.")
     var format: String = "text"
 
     @Option(help: "Write the report to this file (atomically) instead of standard output.")
     var output: String?
 
-    @Option(help: "Warn about certificates expiring within this many days.")
-    var expiryDays: Int = 30
+    @Option(name: .customLong("report"), help: "Also write FORMAT:FILE (repeatable): sarif, junit, csv, markdown, html, prometheus, json, text.")
+    var reports: [String] = []
 
-    @Option(help: "Judge as of this time instead of now (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ).")
-    var at: String?
+    @Option(help: "Findings recorded in this baseline (certaudit baseline create) do not count.")
+    var baseline: String?
 
-    @Option(help: "File with PKCS#12 passwords to try, one per line.")
-    var passwordFile: String?
+    @Option(help: "Record this run in an SQLite history file (for certaudit report).")
+    var history: String?
 
-    @Option(name: .customLong("include"), help: "Only read files matching this glob (repeatable).")
-    var includes: [String] = []
-
-    @Option(name: .customLong("exclude"), help: "Leave out files and folders matching this glob (repeatable).")
-    var excludes: [String] = []
-
-    @Flag(help: "Follow symbolic links inside folders (loops are detected).")
-    var followSymlinks = false
-
-    @Option(help: "Skip files larger than this (bytes, or with K/M/G suffix).")
-    var maxFileSize: String = "10M"
+    @Option(help: "With --history: keep only the newest N runs.")
+    var keepRuns: Int?
 
     @Flag(name: .shortAndLong, help: "Text report: also list certificates without findings and skipped files.")
     var verbose = false
 
     func run() throws {
+        let prepared = try options.prepare()
+        let failText = failOn ?? prepared.configuration?.failOn ?? "error"
         let failThreshold: Severity?
-        if failOn == "never" {
+        if failText == "never" {
             failThreshold = nil
-        } else if let severity = Severity(rawValue: failOn) {
+        } else if let severity = Severity(rawValue: failText) {
             failThreshold = severity
         } else {
-            throw UsageFailure("--fail-on takes error, warning, notice, info or never (got '\(failOn)')")
+            throw UsageFailure("--fail-on takes error, warning, notice, info or never (got '\(failText)')")
         }
-        guard format == "text" || format == "json" else {
-            throw UsageFailure("--format takes text or json (got '\(format)')")
+        guard let mainFormat = ReportFormat(rawValue: format), mainFormat == .text || mainFormat == .json else {
+            throw UsageFailure("--format takes text or json (got '\(format)'); use --report FORMAT:FILE for the others")
         }
-        guard expiryDays >= 0 else {
-            throw UsageFailure("--expiry-days must be 0 or more")
-        }
-        guard let sizeLimit = ByteSize.parse(maxFileSize) else {
-            throw UsageFailure("--max-file-size takes a number of bytes, e.g. 10M or 524288 (got '\(maxFileSize)')")
-        }
-        var now = UnixTime.now()
-        if let at {
-            guard let parsed = UnixTime(iso8601: at) else {
-                throw UsageFailure("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (got '\(at)')")
-            }
-            now = parsed
+        if let keepRuns, keepRuns < 1 || history == nil {
+            throw UsageFailure(history == nil ? "--keep-runs goes with --history" : "--keep-runs must be 1 or more")
         }
 
-        var parameters = EvaluationContext.defaultParameters
-        parameters["expiryDays"] = expiryDays
-        let catalog = try ruleOptions.loadCatalog(parameters: Set(parameters.keys))
-        let rules: [Rule]
-        do {
-            rules = try catalog.selecting(profiles: profiles, disabling: disabledRules)
-        } catch {
-            throw UsageFailure(error.description)
-        }
-        let passwords = try PasswordOptions.candidates(passwordFile: passwordFile)
-
-        var walk = WalkOptions()
-        walk.followSymlinks = followSymlinks
-        walk.includes = includes
-        walk.excludes = excludes
-        walk.maxFileSize = sizeLimit
-        let scanner = Scanner(
-            walker: InputWalker(options: walk),
-            decoder: ContainerDecoder(passwords: passwords),
-            auditor: Auditor(rules: rules, products: catalog.products, context: EvaluationContext(now: now, parameters: parameters)))
-
-        let channel: OutputChannel
-        if let output {
+        var scanner = prepared.scanner
+        var loadedBaseline: Baseline?
+        if let path = baseline ?? prepared.configuration?.baseline {
             do {
-                channel = try OutputChannel.file(output)
+                loadedBaseline = try Baseline(contentsOf: path)
+            } catch {
+                throw UsageFailure("\(error)")
+            }
+        }
+        let waivers = prepared.configuration?.waivers ?? []
+        if loadedBaseline != nil || !waivers.isEmpty {
+            scanner.policy = FindingPolicy(baseline: loadedBaseline, waivers: waivers, now: prepared.now, roots: options.paths)
+        }
+        var store: HistoryStore?
+        if let history {
+            do {
+                store = try HistoryStore(path: history)
             } catch {
                 throw UsageFailure(error.description)
             }
-        } else {
-            channel = .standardOutput()
         }
-        let writer: ReportWriter =
-            format == "json"
-            ? JSONReport(output: channel)
-            : TextReport(
-                output: channel, verbose: verbose,
-                color: channel.isTerminal && ProcessInfoLite.environment["NO_COLOR"] == nil)
-        let chosenProfiles = Array(Set(rules.map(\.profile))).sorted()
-        writer.begin(
-            ScanHeader(
-                toolVersion: CertAuditVersion.current, roots: paths, profiles: chosenProfiles, referenceTime: now,
-                failOn: failThreshold, rules: rules))
-        let summary = scanner.run(paths, render: writer.renderer) { writer.write($0, rendered: $1) }
-        writer.finish(summary)
-        if let failure = channel.close() {
-            printError(failure)
+
+        // Outputs: the main one, then every --report FORMAT:FILE.
+        var channels: [OutputChannel] = []
+        var writers: [ReportWriter] = []
+        let settings = ReportFormat.Settings(verbose: verbose, color: false, failOn: failThreshold)
+        do {
+            let main = try output.map { try OutputChannel.file($0) } ?? .standardOutput()
+            var mainSettings = settings
+            mainSettings.color = main.isTerminal && ProcessInfoLite.environment["NO_COLOR"] == nil
+            channels.append(main)
+            writers.append(mainFormat.writer(to: main, settings: mainSettings))
+            for request in reports {
+                guard let colon = request.firstIndex(of: ":"), let kind = ReportFormat(rawValue: String(request[..<colon])),
+                    request.index(after: colon) < request.endIndex
+                else {
+                    throw UsageFailure(
+                        "--report takes FORMAT:FILE with FORMAT one of \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(request)')")
+                }
+                let channel = try OutputChannel.file(String(request[request.index(after: colon)...]))
+                channels.append(channel)
+                writers.append(kind.writer(to: channel, settings: settings))
+            }
+        } catch let failure as OutputChannel.OpenError {
+            channels.forEach { $0.discard() }
+            throw UsageFailure(failure.description)
+        } catch {
+            channels.forEach { $0.discard() }
+            throw error
+        }
+
+        let header = ScanHeader(
+            toolVersion: CertAuditVersion.current, roots: options.paths,
+            profiles: Array(Set(prepared.rules.map(\.profile))).sorted(), referenceTime: prepared.now,
+            failOn: failThreshold, rules: prepared.rules, baseline: loadedBaseline)
+        writers.forEach { $0.begin(header) }
+        var recorder = HistoryRecorder()
+        let summary = scanner.run(options.paths, renderers: writers.map(\.renderer)) { report, rendered in
+            for (writer, bytes) in zip(writers, rendered) {
+                writer.write(report, rendered: bytes)
+            }
+            if store != nil {
+                recorder.add(report)
+            }
+        }
+        writers.forEach { $0.finish(summary) }
+        var failures = channels.compactMap { $0.close() }
+        if let store {
+            do {
+                try store.record(
+                    startedAt: prepared.now, roots: options.paths, profiles: header.profiles, summary: summary,
+                    certificates: recorder.certificates, findings: recorder.findings)
+                if let keepRuns {
+                    try store.prune(keepRuns: keepRuns)
+                }
+            } catch {
+                failures.append("\(error)")
+            }
+        }
+        if !failures.isEmpty {
+            failures.forEach(printError)
             throw ExitCode(ExitStatus.usage.rawValue)
         }
         let status = ExitStatus.of(summary, failOn: failThreshold)
-        if status != .clean {
+        if status != ExitStatus.clean {
             throw ExitCode(status.rawValue)
         }
     }

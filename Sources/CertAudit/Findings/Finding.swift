@@ -8,4 +8,42 @@ public struct Finding: Sendable, Hashable {
     public var remediation: String
     /// The rule's first citation URL (or title when it has no URL).
     public var citation: String
+    /// Set when a baseline or waiver hides the finding from the exit status (it is still reported).
+    public var suppression: Suppression?
+
+    public init(
+        ruleId: String, profile: String, severity: Severity, title: String, message: String, remediation: String,
+        citation: String, suppression: Suppression? = nil
+    ) {
+        self.ruleId = ruleId
+        self.profile = profile
+        self.severity = severity
+        self.title = title
+        self.message = message
+        self.remediation = remediation
+        self.citation = citation
+        self.suppression = suppression
+    }
+}
+
+/// Why a finding does not count toward the exit status.
+public enum Suppression: Sendable, Hashable {
+    /// Recorded in `--baseline` (rule id + certificate fingerprint).
+    case baseline
+    /// Waived in the configuration, with the waiver's reason.
+    case waiver(reason: String)
+
+    public var kind: String {
+        switch self {
+        case .baseline: "baseline"
+        case .waiver: "waiver"
+        }
+    }
+
+    public var justification: String {
+        switch self {
+        case .baseline: "in the baseline"
+        case .waiver(let reason): reason
+        }
+    }
 }

@@ -74,7 +74,7 @@ public struct Remediator: Sendable {
                     return
                 }
                 var file = FileWork(
-                    path: path, relative: Remediator.relativePath(path, root: root), decoded: decoded, certificates: [])
+                    path: path, relative: RelativePath.of(path, roots: [root]), decoded: decoded, certificates: [])
                 for extracted in decoded.certificates {
                     guard let facts = try? LenientCertificateParser.parse(extracted.der) else {
                         result.failed.append(.init(source: path, index: nil, reason: "\(extracted.location): not a readable certificate"))
@@ -109,14 +109,6 @@ public struct Remediator: Sendable {
             }
         }
         return work
-    }
-
-    static func relativePath(_ path: String, root: String) -> String {
-        let prefix = root.hasSuffix("/") ? root : root + "/"
-        if path.hasPrefix(prefix) {
-            return String(path.dropFirst(prefix.count))
-        }
-        return path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
     }
 
     // MARK: - Keys

@@ -19,6 +19,12 @@ public enum SafeFileWriter {
         public var bytes: [UInt8]
         /// 0o600 for anything holding a private key.
         public var mode: mode_t
+
+        public init(path: String, bytes: [UInt8], mode: mode_t) {
+            self.path = path
+            self.bytes = bytes
+            self.mode = mode
+        }
     }
 
     static func errorText() -> String {

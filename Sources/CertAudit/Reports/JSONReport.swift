@@ -7,7 +7,7 @@ public final class JSONReport: ReportWriter {
     private var json = JSONWriter()
     private var errors: [(path: String, message: String)] = []
     private var skipped: [(path: String, reason: String)] = []
-    private var failOn: Severity?
+    private var header: ScanHeader?
     private var wroteCertificate = false
 
     public init(output: OutputChannel) {
@@ -15,7 +15,7 @@ public final class JSONReport: ReportWriter {
     }
 
     public func begin(_ header: ScanHeader) {
-        failOn = header.failOn
+        self.header = header
         json.beginObject()
         json.field("schemaVersion", JSONReport.schemaVersion)
         json.key("tool")
@@ -137,6 +137,7 @@ public final class JSONReport: ReportWriter {
             json.field("message", finding.message)
             json.field("remediation", finding.remediation)
             json.field("citation", finding.citation)
+            json.field("suppressed", finding.suppression?.kind)
             json.endObject()
         }
         json.endArray()
@@ -161,6 +162,21 @@ public final class JSONReport: ReportWriter {
         writePathList(errors, textKey: "message")
         json.key("skipped")
         writePathList(skipped.map { ($0.path, $0.reason) }, textKey: "reason")
+        if let header, header.baseline != nil {
+            json.key("baseline")
+            json.beginObject()
+            json.key("stale")
+            json.beginArray()
+            for entry in header.staleBaselineEntries(summary) {
+                json.beginObject()
+                json.field("ruleId", entry.key.ruleId)
+                json.field("sha256", entry.key.sha256)
+                json.field("path", entry.path)
+                json.endObject()
+            }
+            json.endArray()
+            json.endObject()
+        }
         json.key("summary")
         json.beginObject()
         json.field("files", summary.files)
@@ -173,6 +189,7 @@ public final class JSONReport: ReportWriter {
         json.field("warning", summary.findings[.warning] ?? 0)
         json.field("notice", summary.findings[.notice] ?? 0)
         json.field("info", summary.findings[.info] ?? 0)
+        json.field("suppressed", summary.suppressed)
         json.endObject()
         json.key("elapsedSeconds")
         json.double((summary.elapsedSeconds * 1000).rounded() / 1000)

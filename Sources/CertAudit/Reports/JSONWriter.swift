@@ -27,6 +27,15 @@ struct JSONWriter {
         pendingValueAfterKey = true
     }
 
+    /// A key known only at run time (escaped like any string).
+    mutating func key(dynamic name: String) {
+        separator()
+        appendString(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma[needsComma.count - 1] = false
+        pendingValueAfterKey = true
+    }
+
     private var pendingValueAfterKey = false
 
     private mutating func valueStart() {

@@ -15,6 +15,8 @@ public final class OutputChannel {
     private let temporaryPath: String?
     private let finalPath: String?
     private var failed: String?
+    /// Bytes handed to `write` so far (the offset of the next byte).
+    public private(set) var position = 0
 
     public struct OpenError: Error, CustomStringConvertible {
         public var description: String
@@ -48,6 +50,7 @@ public final class OutputChannel {
     }
 
     public func write(_ text: String) {
+        position += text.utf8.count
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= 1 << 16 {
             flush()
@@ -55,6 +58,7 @@ public final class OutputChannel {
     }
 
     public func write(bytes: [UInt8]) {
+        position += bytes.count
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 {
             flush()
@@ -75,6 +79,17 @@ public final class OutputChannel {
             offset += written
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Overwrites bytes already written at `offset` (files only: e.g. counts known only at the end).
+    public func patch(at offset: Int, _ text: String) {
+        flush()
+        guard finalPath != nil, failed == nil else { return }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+        if written != bytes.count {
+            failed = String(cString: strerror(errno))
+        }
     }
 
     /// Flushes; for a file, syncs and renames it into place. Returns an error sentence on failure.

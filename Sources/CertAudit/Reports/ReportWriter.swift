@@ -6,14 +6,26 @@ public struct ScanHeader: Sendable {
     public var referenceTime: UnixTime
     public var failOn: Severity?
     public var rules: [Rule]
+    /// The `--baseline` in use, to report entries that no longer occur.
+    public var baseline: Baseline?
 
-    public init(toolVersion: String, roots: [String], profiles: [String], referenceTime: UnixTime, failOn: Severity?, rules: [Rule]) {
+    public init(
+        toolVersion: String, roots: [String], profiles: [String], referenceTime: UnixTime, failOn: Severity?, rules: [Rule],
+        baseline: Baseline? = nil
+    ) {
         self.toolVersion = toolVersion
         self.roots = roots
         self.profiles = profiles
         self.referenceTime = referenceTime
         self.failOn = failOn
         self.rules = rules
+        self.baseline = baseline
+    }
+
+    /// Baseline entries the scan did not meet again (fixed, or the certificate is gone).
+    public func staleBaselineEntries(_ summary: ScanSummary) -> [Baseline.Entry] {
+        guard let baseline else { return [] }
+        return baseline.entries.keys.sorted().filter { !summary.baselineMatches.contains($0) }.map { baseline.entries[$0]! }
     }
 }
 

@@ -25,7 +25,10 @@ public final class TextReport: ReportWriter {
         }
     }
 
+    private var header: ScanHeader?
+
     public func begin(_ header: ScanHeader) {
+        self.header = header
         if verbose {
             output.write("certaudit \(header.toolVersion) · profiles: \(header.profiles.joined(separator: ", ")) · as of \(header.referenceTime.iso8601)\n\n")
         }
@@ -65,7 +68,8 @@ public final class TextReport: ReportWriter {
                 text += ("     " + paint("ok", "32", color: color) + "\n")
             }
             for finding in certificate.findings {
-                text += ("     \(label(finding.severity, color: color)) \(finding.ruleId)\n")
+                let hidden = finding.suppression.map { " (suppressed: \($0.justification))" } ?? ""
+                text += ("     \(label(finding.severity, color: color)) \(finding.ruleId)\(hidden)\n")
                 text += ("              \(finding.message)\n")
             }
         }
@@ -81,7 +85,19 @@ public final class TextReport: ReportWriter {
         }
         var line = "\(summary.files) files, \(summary.certificates) certificates: \(counts.joined(separator: ", "))"
         line += "; \(summary.unreadable) unreadable, \(summary.skipped) skipped"
+        if summary.suppressed > 0 {
+            line += "; \(summary.suppressed) suppressed by baseline or waivers"
+        }
         output.write(line + "\n")
+        if let header {
+            let stale = header.staleBaselineEntries(summary)
+            if !stale.isEmpty {
+                output.write("\(stale.count) baseline entries no longer occur (fixed or gone):\n")
+                for entry in stale {
+                    output.write("  \(entry.key.ruleId) \(entry.key.sha256) \(entry.path)\n")
+                }
+            }
+        }
     }
 }
 

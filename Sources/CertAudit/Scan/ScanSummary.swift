@@ -5,7 +5,12 @@ public struct ScanSummary: Sendable {
     public var skipped = 0
     /// Paths with at least one per-file error.
     public var unreadable = 0
+    /// Findings that count (not suppressed), by severity.
     public var findings: [Severity: Int] = [:]
+    /// Findings hidden by a baseline or waiver.
+    public var suppressed = 0
+    /// Baseline entries that occurred in this scan (the others are stale).
+    public var baselineMatches = Set<Baseline.Key>()
     public var elapsedSeconds = 0.0
 
     public init() {}
@@ -21,7 +26,14 @@ public struct ScanSummary: Sendable {
         }
         for certificate in report.certificates {
             for finding in certificate.findings {
-                findings[finding.severity, default: 0] += 1
+                if finding.suppression == nil {
+                    findings[finding.severity, default: 0] += 1
+                } else {
+                    suppressed += 1
+                    if finding.suppression == .baseline {
+                        baselineMatches.insert(Baseline.Key(ruleId: finding.ruleId, sha256: certificate.facts.sha256))
+                    }
+                }
             }
         }
     }

@@ -14,6 +14,8 @@ public struct Scanner: Sendable {
     public var walker: InputWalker
     public var decoder: ContainerDecoder
     public var auditor: Auditor
+    /// Baseline and waivers, applied to every file's findings on the workers.
+    public var policy: FindingPolicy?
     public var batchSize = 512
 
     public init(walker: InputWalker, decoder: ContainerDecoder, auditor: Auditor) {
@@ -22,13 +24,15 @@ public struct Scanner: Sendable {
         self.auditor = auditor
     }
 
-    /// Scans `roots` (`-` reads standard input) and returns the summary. `render` runs on the workers
-    /// (it turns a file's report into output bytes); `sink` receives reports and their bytes in walk
-    /// order, on a delivery thread that overlaps the next batch's work (one batch waits at most).
+    /// Scans `roots` (`-` reads standard input) and returns the summary. `renderers` run on the workers
+    /// (each turns a file's report into one report format's bytes); `sink` receives reports and their
+    /// bytes (one array per renderer) in walk order, on a delivery thread that overlaps the next batch's
+    /// work (one batch waits at most).
     public func run(
-        _ roots: [String], render: @escaping @Sendable (FileReport) -> [UInt8] = { _ in [] },
-        sink: (FileReport, [UInt8]) -> Void
+        _ roots: [String], renderers: [@Sendable (FileReport) -> [UInt8]] = [],
+        sink: (FileReport, [[UInt8]]) -> Void
     ) -> ScanSummary {
+        let render: @Sendable (FileReport) -> [[UInt8]] = { report in renderers.map { $0(report) } }
         var clock = timespec()
         clock_gettime(CLOCK_MONOTONIC, &clock)
         let started = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
@@ -78,11 +82,14 @@ public struct Scanner: Sendable {
         }
     }
 
-    func process(_ items: [WalkItem], render: @escaping @Sendable (FileReport) -> [UInt8]) -> [(FileReport, [UInt8])] {
+    func process(_ items: [WalkItem], render: @escaping @Sendable (FileReport) -> [[UInt8]]) -> [(FileReport, [[UInt8]])] {
         guard !items.isEmpty else { return [] }
         let results = ResultSlots(count: items.count)
         let work: @Sendable (Int) -> Void = { index in
-            let report = report(for: items[index])
+            var report = report(for: items[index])
+            if let policy {
+                policy.apply(to: &report)
+            }
             results.store(index, (report, render(report)))
         }
         if items.count == 1 {
@@ -123,7 +130,7 @@ public struct Scanner: Sendable {
 /// Fixed slots that concurrent workers fill by index; each slot is written by exactly one worker and
 /// read only after `concurrentPerform` returns. Raw memory, so no array is mutated from two threads.
 private final class ResultSlots: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<(FileReport, [UInt8])?>
+    private let slots: UnsafeMutableBufferPointer<(FileReport, [[UInt8]])?>
 
     init(count: Int) {
         slots = .allocate(capacity: count)
@@ -135,11 +142,11 @@ private final class ResultSlots: @unchecked Sendable {
         slots.deallocate()
     }
 
-    func store(_ index: Int, _ result: (FileReport, [UInt8])) {
+    func store(_ index: Int, _ result: (FileReport, [[UInt8]])) {
         slots[index] = result
     }
 
-    func collect() -> [(FileReport, [UInt8])] {
+    func collect() -> [(FileReport, [[UInt8]])] {
         slots.map { $0! }
     }
 }
@@ -150,14 +157,14 @@ private final class Delivery: @unchecked Sendable {
     // `sink` and `summary` are only touched on `queue`; `finish` waits for the queue before reading.
     private let queue = DispatchQueue(label: "certaudit.scan.delivery")
     private let slot = DispatchSemaphore(value: 1)
-    private let sink: (FileReport, [UInt8]) -> Void
+    private let sink: (FileReport, [[UInt8]]) -> Void
     private var summary = ScanSummary()
 
-    init(sink: @escaping (FileReport, [UInt8]) -> Void) {
+    init(sink: @escaping (FileReport, [[UInt8]]) -> Void) {
         self.sink = sink
     }
 
-    func deliver(_ results: [(FileReport, [UInt8])]) {
+    func deliver(_ results: [(FileReport, [[UInt8]])]) {
         slot.wait()
         queue.async {
             for (report, rendered) in results {

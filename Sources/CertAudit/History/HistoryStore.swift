@@ -1,0 +1,208 @@
+import Foundation
+import GRDB
+
+/// Scan history in SQLite (GRDB): one row per run, with the certificates seen and their findings.
+/// WAL mode and a busy timeout let two runs write at once; versioned migrations; a corrupt or foreign
+/// file is a clear error, never a crash.
+public final class HistoryStore: @unchecked Sendable {
+    // DatabasePool is thread-safe; the class only holds it.
+    private let pool: DatabasePool
+    public let path: String
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    public struct Run: Sendable {
+        public var id: Int64
+        public var startedAt: UnixTime
+        public var roots: [String]
+        public var profiles: [String]
+        public var certificates: Int
+        public var unreadable: Int
+    }
+
+    public struct CertificateRow: Sendable, Hashable {
+        public var path: String
+        public var index: Int
+        public var sha256: String
+        public var subject: String
+        public var notAfter: UnixTime
+    }
+
+    public struct FindingRow: Sendable, Hashable {
+        public var path: String
+        public var sha256: String
+        public var ruleId: String
+        public var severity: Severity
+        public var message: String
+        public var suppressed: Bool
+    }
+
+    static let sqliteHeader = Array("SQLite format 3\0".utf8)
+
+    public init(path: String) throws(Failure) {
+        self.path = path
+        // A non-empty file that is not SQLite at all: say so before SQLite does something worse.
+        if case .bytes(let head) = FileReader.load(path: path, limit: 1 << 40), !head.isEmpty,
+            !head.starts(with: HistoryStore.sqliteHeader)
+        {
+            throw Failure(description: "\(path) is not an SQLite database (not a certaudit history file)")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(15)
+        configuration.foreignKeysEnabled = true
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read { db in
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                if !tables.isEmpty, !tables.contains("certaudit_run") {
+                    throw Failure(description: "\(path) is an SQLite database of something else (no certaudit tables); use another --history file")
+                }
+            }
+            try HistoryStore.migrator.migrate(pool)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(description: "\(path): cannot open the history database: \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("certaudit-history-v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE certaudit_run (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, startedAt INTEGER NOT NULL, roots TEXT NOT NULL,
+                        profiles TEXT NOT NULL, certificates INTEGER NOT NULL, unreadable INTEGER NOT NULL,
+                        durationSeconds REAL NOT NULL);
+                    CREATE TABLE certaudit_certificate (
+                        runId INTEGER NOT NULL REFERENCES certaudit_run(id) ON DELETE CASCADE, path TEXT NOT NULL,
+                        idx INTEGER NOT NULL, sha256 TEXT NOT NULL, subject TEXT NOT NULL, notAfter INTEGER NOT NULL);
+                    CREATE INDEX certaudit_certificate_run ON certaudit_certificate(runId);
+                    CREATE TABLE certaudit_finding (
+                        runId INTEGER NOT NULL REFERENCES certaudit_run(id) ON DELETE CASCADE, path TEXT NOT NULL,
+                        sha256 TEXT NOT NULL, ruleId TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL,
+                        suppressed INTEGER NOT NULL);
+                    CREATE INDEX certaudit_finding_run ON certaudit_finding(runId);
+                    """)
+        }
+        return migrator
+    }
+
+    /// Records one run in a single transaction; returns its id.
+    @discardableResult
+    public func record(
+        startedAt: UnixTime, roots: [String], profiles: [String], summary: ScanSummary, certificates: [CertificateRow],
+        findings: [FindingRow]
+    ) throws(Failure) -> Int64 {
+        do {
+            return try pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO certaudit_run (startedAt, roots, profiles, certificates, unreadable, durationSeconds)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        startedAt.seconds, roots.joined(separator: "\n"), profiles.joined(separator: ","),
+                        summary.certificates, summary.unreadable, summary.elapsedSeconds,
+                    ])
+                let runId = db.lastInsertedRowID
+                let certificateStatement = try db.makeStatement(
+                    sql: "INSERT INTO certaudit_certificate (runId, path, idx, sha256, subject, notAfter) VALUES (?, ?, ?, ?, ?, ?)")
+                for row in certificates {
+                    try certificateStatement.execute(arguments: [runId, row.path, row.index, row.sha256, row.subject, row.notAfter.seconds])
+                }
+                let findingStatement = try db.makeStatement(
+                    sql: "INSERT INTO certaudit_finding (runId, path, sha256, ruleId, severity, message, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                for row in findings {
+                    try findingStatement.execute(
+                        arguments: [runId, row.path, row.sha256, row.ruleId, row.severity.rawValue, row.message, row.suppressed])
+                }
+                return runId
+            }
+        } catch {
+            throw Failure(description: "\(path): cannot record the run: \(error)")
+        }
+    }
+
+    /// Keeps the newest `count` runs.
+    public func prune(keepRuns count: Int) throws(Failure) {
+        do {
+            try pool.write { db in
+                try db.execute(
+                    sql: "DELETE FROM certaudit_run WHERE id NOT IN (SELECT id FROM certaudit_run ORDER BY id DESC LIMIT ?)",
+                    arguments: [count])
+            }
+        } catch {
+            throw Failure(description: "\(path): cannot prune old runs: \(error)")
+        }
+    }
+
+    public func runs() throws(Failure) -> [Run] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM certaudit_run ORDER BY id").map { row in
+                    Run(
+                        id: row["id"], startedAt: UnixTime(seconds: row["startedAt"]),
+                        roots: (row["roots"] as String).split(separator: "\n").map(String.init),
+                        profiles: (row["profiles"] as String).split(separator: ",").map(String.init),
+                        certificates: row["certificates"], unreadable: row["unreadable"])
+                }
+            }
+        } catch {
+            throw Failure(description: "\(path): cannot read runs: \(error)")
+        }
+    }
+
+    public func certificates(run: Int64) throws(Failure) -> [CertificateRow] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM certaudit_certificate WHERE runId = ? ORDER BY path, idx", arguments: [run]).map {
+                    CertificateRow(
+                        path: $0["path"], index: $0["idx"], sha256: $0["sha256"], subject: $0["subject"],
+                        notAfter: UnixTime(seconds: $0["notAfter"]))
+                }
+            }
+        } catch {
+            throw Failure(description: "\(path): cannot read certificates: \(error)")
+        }
+    }
+
+    public func findings(run: Int64) throws(Failure) -> [FindingRow] {
+        do {
+            return try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM certaudit_finding WHERE runId = ? ORDER BY path, ruleId", arguments: [run]).map {
+                    FindingRow(
+                        path: $0["path"], sha256: $0["sha256"], ruleId: $0["ruleId"],
+                        severity: Severity(rawValue: $0["severity"]) ?? .error, message: $0["message"], suppressed: $0["suppressed"])
+                }
+            }
+        } catch {
+            throw Failure(description: "\(path): cannot read findings: \(error)")
+        }
+    }
+}
+
+/// Collects the compact per-certificate rows a history needs while a scan streams.
+public struct HistoryRecorder: Sendable {
+    public private(set) var certificates: [HistoryStore.CertificateRow] = []
+    public private(set) var findings: [HistoryStore.FindingRow] = []
+
+    public init() {}
+
+    public mutating func add(_ report: FileReport) {
+        for certificate in report.certificates {
+            let facts = certificate.facts
+            certificates.append(
+                .init(path: report.path, index: certificate.index, sha256: facts.sha256, subject: facts.subject.rfc4514, notAfter: facts.notAfter))
+            for finding in certificate.findings {
+                findings.append(
+                    .init(
+                        path: report.path, sha256: facts.sha256, ruleId: finding.ruleId, severity: finding.severity,
+                        message: finding.message, suppressed: finding.suppression != nil))
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/// Applies waivers and a baseline to a file's findings: matching findings stay in the reports but are
+/// marked suppressed and do not count toward the exit status. Runs on the scan workers (pure).
+public struct FindingPolicy: Sendable {
+    public var baseline: Baseline?
+    public var waivers: [Waiver]
+    public var now: UnixTime
+    /// Scan roots, for matching waiver globs against paths relative to a root.
+    public var roots: [String]
+
+    public static let expiredWaiverRule = "certaudit.waiver-expired"
+
+    public init(baseline: Baseline?, waivers: [Waiver], now: UnixTime, roots: [String]) {
+        self.baseline = baseline
+        self.waivers = waivers
+        self.now = now
+        self.roots = roots
+    }
+
+    public var isEmpty: Bool {
+        baseline == nil && waivers.isEmpty
+    }
+
+    public func apply(to report: inout FileReport) {
+        let relative = RelativePath.of(report.path, roots: roots)
+        for certificateIndex in report.certificates.indices {
+            let sha256 = report.certificates[certificateIndex].facts.sha256
+            var added: [Finding] = []
+            for findingIndex in report.certificates[certificateIndex].findings.indices {
+                let finding = report.certificates[certificateIndex].findings[findingIndex]
+                if let waiver = waivers.first(where: {
+                    $0.matches(ruleId: finding.ruleId, sha256: sha256, path: report.path, relativePath: relative)
+                }) {
+                    if let expires = waiver.expires, expires < now {
+                        added.append(
+                            Finding(
+                                ruleId: FindingPolicy.expiredWaiverRule, profile: "certaudit", severity: .warning,
+                                title: "Waiver expired",
+                                message: "The waiver for \(finding.ruleId) (\"\(waiver.reason)\") expired on \(expires.isoDate); the finding counts again.",
+                                remediation: "Fix the certificate, or renew the waiver in the configuration.",
+                                citation: "configuration waivers"))
+                    } else {
+                        report.certificates[certificateIndex].findings[findingIndex].suppression = .waiver(reason: waiver.reason)
+                        continue
+                    }
+                }
+                if let baseline, baseline.contains(ruleId: finding.ruleId, sha256: sha256) {
+                    report.certificates[certificateIndex].findings[findingIndex].suppression = .baseline
+                }
+            }
+            report.certificates[certificateIndex].findings += added
+        }
+    }
+}
+
+/// A path relative to the scan root it was found under (the file name when given directly).
+public enum RelativePath {
+    public static func of(_ path: String, roots: [String]) -> String {
+        for root in roots where root != "-" {
+            if path == root {
+                return path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+            }
+            let prefix = root.hasSuffix("/") ? root : root + "/"
+            if path.hasPrefix(prefix) {
+                return String(path.dropFirst(prefix.count))
+            }
+        }
+        return path
+    }
+}

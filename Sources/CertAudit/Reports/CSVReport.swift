@@ -1,0 +1,55 @@
+import Foundation
+
+/// CSV (RFC 4180), one row per finding; a certificate without findings gets one row with empty finding
+/// columns, an unreadable input one row with its error.
+public final class CSVReport: ReportWriter {
+    private let output: OutputChannel
+
+    public init(output: OutputChannel) {
+        self.output = output
+    }
+
+    static let columns = [
+        "path", "index", "sha256", "subject", "notAfter", "keyUsage", "ruleId", "profile", "severity", "suppressed",
+        "message",
+    ]
+
+    static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    public func begin(_ header: ScanHeader) {
+        output.write(CSVReport.columns.joined(separator: ",") + "\r\n")
+    }
+
+    public var renderer: @Sendable (FileReport) -> [UInt8] {
+        { report in
+            var text = ""
+            func row(_ values: [String]) {
+                text += values.map(CSVReport.field).joined(separator: ",") + "\r\n"
+            }
+            for certificate in report.certificates {
+                let facts = certificate.facts
+                let keyUsage = facts.keyUsage.map { $0.bits.names.joined(separator: " ") } ?? "absent"
+                let base = [report.path, String(certificate.index), facts.sha256, facts.subject.rfc4514, facts.notAfter.iso8601, keyUsage]
+                if certificate.findings.isEmpty {
+                    row(base + ["", "", "", "", ""])
+                }
+                for finding in certificate.findings {
+                    row(base + [finding.ruleId, finding.profile, finding.severity.rawValue, finding.suppression?.kind ?? "", finding.message])
+                }
+            }
+            for problem in report.problems {
+                row([report.path, "", "", "", "", "", "unreadable", "", "error", "", problem])
+            }
+            return Array(text.utf8)
+        }
+    }
+
+    public func write(_ report: FileReport, rendered: [UInt8]) {
+        output.write(bytes: rendered)
+    }
+
+    public func finish(_ summary: ScanSummary) {}
+}

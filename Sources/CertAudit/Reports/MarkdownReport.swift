@@ -1,0 +1,85 @@
+/// A Markdown summary fit for a pull-request comment or a mail: counts, findings by rule, the first
+/// findings, certificates expiring within 60 days, unreadable inputs (each list bounded).
+public final class MarkdownReport: ReportWriter {
+    private let output: OutputChannel
+    private var digest = ReportDigest(limit: 50)
+    private var header: ScanHeader?
+
+    public init(output: OutputChannel) {
+        self.output = output
+    }
+
+    static func cell(_ text: String) -> String {
+        text.replacingPipes()
+    }
+
+    public func begin(_ header: ScanHeader) {
+        self.header = header
+    }
+
+    public var renderer: @Sendable (FileReport) -> [UInt8] {
+        { _ in [] }
+    }
+
+    public func write(_ report: FileReport, rendered: [UInt8]) {
+        digest.add(report, now: header?.referenceTime ?? UnixTime.now())
+    }
+
+    public func finish(_ summary: ScanSummary) {
+        var text = "## certaudit: \(summary.certificates) certificates in \(summary.files) files\n\n"
+        let errors = summary.findings[.error] ?? 0
+        text += errors > 0 ? "**\(errors) error(s)** — these fail the check.\n\n" : "No errors.\n\n"
+        text += "| error | warning | notice | info | suppressed | unreadable | skipped |\n|---:|---:|---:|---:|---:|---:|---:|\n"
+        text += "| \(summary.findings[.error] ?? 0) | \(summary.findings[.warning] ?? 0) | \(summary.findings[.notice] ?? 0) "
+        text += "| \(summary.findings[.info] ?? 0) | \(summary.suppressed) | \(summary.unreadable) | \(summary.skipped) |\n\n"
+        if let header {
+            text += "Profiles: \(header.profiles.joined(separator: ", ")) · as of \(header.referenceTime.iso8601)\n\n"
+        }
+        if !digest.byRule.isEmpty {
+            text += "### Findings by rule\n\n| severity | rule | count |\n|---|---|---:|\n"
+            for rule in digest.rulesInOrder {
+                text += "| \(rule.severity.rawValue) | `\(rule.id)` \(MarkdownReport.cell(rule.title)) | \(rule.count) |\n"
+            }
+            text += "\n### Findings\n\n| severity | file | certificate | rule | message |\n|---|---|---|---|---|\n"
+            for row in digest.findings {
+                guard let finding = row.finding else { continue }
+                text += "| \(finding.severity.rawValue) | `\(MarkdownReport.cell(row.path))` | #\(row.index) \(MarkdownReport.cell(row.subject)) "
+                text += "| `\(finding.ruleId)` | \(MarkdownReport.cell(finding.message)) |\n"
+            }
+            if digest.omittedFindings > 0 {
+                text += "\n… and \(digest.omittedFindings) more findings (see the full report).\n"
+            }
+            text += "\n"
+        }
+        if !digest.expiring.isEmpty {
+            text += "### Expiring within 60 days\n\n| expires | file | certificate |\n|---|---|---|\n"
+            for row in digest.expiring.sorted(by: { $0.notAfter < $1.notAfter }) {
+                text += "| \(row.notAfter.isoDate) | `\(MarkdownReport.cell(row.path))` | #\(row.index) \(MarkdownReport.cell(row.subject)) |\n"
+            }
+            text += "\n"
+        }
+        if !digest.unreadable.isEmpty {
+            text += "### Unreadable inputs\n\n"
+            for item in digest.unreadable {
+                text += "- `\(MarkdownReport.cell(item.path))`: \(MarkdownReport.cell(item.message))\n"
+            }
+            text += "\n"
+        }
+        output.write(text)
+    }
+}
+
+extension String {
+    /// Markdown table cells: pipes escaped, line breaks flattened.
+    func replacingPipes() -> String {
+        var out = ""
+        for character in self {
+            switch character {
+            case "|": out += "\\|"
+            case "\n", "\r": out += " "
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

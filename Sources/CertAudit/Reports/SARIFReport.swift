@@ -1,0 +1,265 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// SARIF 2.1.0 for code-scanning UIs: the rules in force as reportingDescriptors, one result per
+/// finding located at the file (relative to its scan root) with the certificate as a logical location
+/// and a partial fingerprint (rule + certificate SHA-256), so uploads de-duplicate across runs.
+/// Suppressed findings carry a SARIF suppression; unreadable inputs are tool notifications.
+public final class SARIFReport: ReportWriter {
+    private let output: OutputChannel
+    private var wroteResult = false
+    private var unreadable: [(path: String, message: String)] = []
+    private var ruleIndex: [String: Int] = [:]
+    private var roots: [String] = []
+
+    static let schema = "https://json.schemastore.org/sarif-2.1.0.json"
+
+    public init(output: OutputChannel) {
+        self.output = output
+    }
+
+    static func level(_ severity: Severity) -> String {
+        switch severity {
+        case .error: "error"
+        case .warning: "warning"
+        case .notice, .info: "note"
+        }
+    }
+
+    /// `ROOTn` base ids: each scan root's folder as an absolute file URI.
+    static func baseURIs(_ roots: [String]) -> [(id: String, uri: String)] {
+        roots.enumerated().filter { $0.element != "-" }.map { index, root in
+            var info = stat()
+            var folder = root
+            if stat(root, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
+                folder = root.lastIndex(of: "/").map { String(root[..<$0]) } ?? "."
+            }
+            var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let absolute = realpath(folder, &resolved) != nil ? String(cString: resolved) : folder
+            return ("ROOT\(index)", "file://" + percentEncode(absolute.hasSuffix("/") ? absolute : absolute + "/"))
+        }
+    }
+
+    /// The root a path was found under and the path relative to it.
+    static func location(_ path: String, roots: [String]) -> (baseId: String?, uri: String) {
+        for (index, root) in roots.enumerated() where root != "-" {
+            let relative = RelativePath.of(path, roots: [root])
+            if relative != path || path == root {
+                return ("ROOT\(index)", percentEncode(relative))
+            }
+        }
+        return (nil, percentEncode(path))
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: ":"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out += "%" + Hex.encode([byte]).uppercased()
+            }
+        }
+        return out
+    }
+
+    public func begin(_ header: ScanHeader) {
+        roots = header.roots
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("$schema", SARIFReport.schema)
+        json.field("version", "2.1.0")
+        json.key("runs")
+        json.beginArray()
+        json.beginObject()
+        json.key("tool")
+        json.beginObject()
+        json.key("driver")
+        json.beginObject()
+        json.field("name", "certaudit")
+        json.field("version", header.toolVersion)
+        json.field("semanticVersion", header.toolVersion)
+        json.field("informationUri", "https://github.com/certaudit/certaudit")
+        json.key("rules")
+        json.beginArray()
+        var descriptors = header.rules.map {
+            (id: $0.id, title: $0.title, summary: $0.message.source, help: $0.remediation, url: $0.citations.first?.url,
+             severity: $0.severity, profile: $0.profile, citation: $0.citations.map(\.title).joined(separator: "; "))
+        }
+        descriptors.append(
+            (id: FindingPolicy.expiredWaiverRule, title: "Waiver expired", summary: "A configured waiver has expired.",
+             help: "Fix the certificate, or renew the waiver.", url: nil, severity: .warning, profile: "certaudit",
+             citation: "configuration waivers"))
+        for (index, rule) in descriptors.enumerated() {
+            ruleIndex[rule.id] = index
+            json.beginObject()
+            json.field("id", rule.id)
+            json.field("name", rule.title)
+            json.key("shortDescription")
+            json.beginObject()
+            json.field("text", rule.title)
+            json.endObject()
+            json.key("fullDescription")
+            json.beginObject()
+            json.field("text", rule.title + ". " + rule.citation)
+            json.endObject()
+            json.key("help")
+            json.beginObject()
+            json.field("text", rule.help.isEmpty ? rule.title : rule.help)
+            json.endObject()
+            if let url = rule.url {
+                json.field("helpUri", url)
+            }
+            json.key("defaultConfiguration")
+            json.beginObject()
+            json.field("level", SARIFReport.level(rule.severity))
+            json.endObject()
+            json.key("properties")
+            json.beginObject()
+            json.field("profile", rule.profile)
+            json.field("severity", rule.severity.rawValue)
+            json.key("tags")
+            json.strings(["security", "x509", rule.profile])
+            json.endObject()
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        json.endObject()
+        json.key("originalUriBaseIds")
+        json.beginObject()
+        for base in SARIFReport.baseURIs(header.roots) {
+            json.key(dynamic: base.id)
+            json.beginObject()
+            json.field("uri", base.uri)
+            json.endObject()
+        }
+        json.endObject()
+        output.write(bytes: json.take())
+        output.write(",\"results\":[")
+    }
+
+    public var renderer: @Sendable (FileReport) -> [UInt8] {
+        let roots = roots
+        let ruleIndex = ruleIndex
+        return { report in
+            var json = JSONWriter()
+            json.beginArray()
+            let place = SARIFReport.location(report.path, roots: roots)
+            for certificate in report.certificates {
+                for finding in certificate.findings {
+                    json.beginObject()
+                    json.field("ruleId", finding.ruleId)
+                    if let index = ruleIndex[finding.ruleId] {
+                        json.field("ruleIndex", index)
+                    }
+                    json.field("level", SARIFReport.level(finding.severity))
+                    json.key("message")
+                    json.beginObject()
+                    json.field("text", finding.message)
+                    json.endObject()
+                    json.key("locations")
+                    json.beginArray()
+                    json.beginObject()
+                    json.key("physicalLocation")
+                    json.beginObject()
+                    json.key("artifactLocation")
+                    json.beginObject()
+                    json.field("uri", place.uri)
+                    if let base = place.baseId {
+                        json.field("uriBaseId", base)
+                    }
+                    json.endObject()
+                    json.endObject()
+                    json.key("logicalLocations")
+                    json.beginArray()
+                    json.beginObject()
+                    json.field("name", "certificate \(certificate.index): \(certificate.facts.subject.rfc4514)")
+                    json.field("fullyQualifiedName", "\(place.uri)#\(certificate.index) sha256:\(certificate.facts.sha256)")
+                    json.field("kind", "object")
+                    json.endObject()
+                    json.endArray()
+                    json.endObject()
+                    json.endArray()
+                    json.key("partialFingerprints")
+                    json.beginObject()
+                    json.field("certaudit/v1", finding.ruleId + ":" + certificate.facts.sha256)
+                    json.endObject()
+                    if let suppression = finding.suppression {
+                        json.key("suppressions")
+                        json.beginArray()
+                        json.beginObject()
+                        json.field("kind", "external")
+                        json.field("justification", suppression.justification)
+                        json.endObject()
+                        json.endArray()
+                    }
+                    json.key("properties")
+                    json.beginObject()
+                    json.field("profile", finding.profile)
+                    json.field("severity", finding.severity.rawValue)
+                    json.field("sha256", certificate.facts.sha256)
+                    json.field("subject", certificate.facts.subject.rfc4514)
+                    json.endObject()
+                    json.endObject()
+                }
+            }
+            json.endArray()
+            return Array(json.take().dropFirst().dropLast())
+        }
+    }
+
+    public func write(_ report: FileReport, rendered: [UInt8]) {
+        if !rendered.isEmpty {
+            if wroteResult {
+                output.write(",")
+            }
+            output.write(bytes: rendered)
+            wroteResult = true
+        }
+        for problem in report.problems {
+            unreadable.append((report.path, problem))
+        }
+    }
+
+    public func finish(_ summary: ScanSummary) {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("executionSuccessful", true)
+        json.key("toolExecutionNotifications")
+        json.beginArray()
+        for item in unreadable {
+            let place = SARIFReport.location(item.path, roots: roots)
+            json.beginObject()
+            json.field("level", "error")
+            json.key("message")
+            json.beginObject()
+            json.field("text", "\(item.path): \(item.message)")
+            json.endObject()
+            json.key("locations")
+            json.beginArray()
+            json.beginObject()
+            json.key("physicalLocation")
+            json.beginObject()
+            json.key("artifactLocation")
+            json.beginObject()
+            json.field("uri", place.uri)
+            if let base = place.baseId {
+                json.field("uriBaseId", base)
+            }
+            json.endObject()
+            json.endObject()
+            json.endObject()
+            json.endArray()
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        output.write("],\"invocations\":[")
+        output.write(bytes: json.take())
+        output.write("]}]}\n")
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import CertAudit
+
+struct BaselineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baseline",
+        abstract: "Record current findings so that only new ones fail a later scan.",
+        subcommands: [Create.self]
+    )
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Scan PATH… and write every finding, keyed by rule id and certificate SHA-256, to --output.")
+
+        @OptionGroup var options: ScanOptions
+
+        @Option(help: "The baseline file to write (it must not exist yet).")
+        var output: String
+
+        func run() throws {
+            let prepared = try options.prepare()
+            var baseline = Baseline()
+            var unreadable = 0
+            _ = prepared.scanner.run(options.paths) { report, _ in
+                baseline.add(report)
+                unreadable += report.problems.count
+            }
+            do {
+                try SafeFileWriter.createAll([.init(path: output, bytes: baseline.encoded(created: prepared.now), mode: 0o644)])
+            } catch {
+                throw UsageFailure("\(error)")
+            }
+            print("wrote \(output): \(baseline.entries.count) findings\(unreadable > 0 ? " (\(unreadable) inputs could not be read)" : "")")
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import CertAudit
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "The nightly digest: what changed between recorded runs (certaudit scan --history).",
+        discussion: "Exit status: 0, or 1 when the latest run has new errors; 2 usage or history file error."
+    )
+
+    @Option(help: "The SQLite history file written by 'certaudit scan --history'.")
+    var history: String
+
+    @Option(help: "Compare the latest run with: last (the run before), Nd (N days before), or a date.")
+    var since: String = "last"
+
+    @Option(help: "markdown, html or json.")
+    var format: String = "markdown"
+
+    @Option(help: "Write to this file (atomically) instead of standard output.")
+    var output: String?
+
+    @Option(help: "Judge expiry as of this time instead of now.")
+    var at: String?
+
+    func run() throws {
+        guard let since = HistoryDiff.Since(since) else {
+            throw UsageFailure("--since takes last, Nd (e.g. 7d) or YYYY-MM-DD (got '\(self.since)')")
+        }
+        guard let format = HistoryReport.Format(rawValue: format) else {
+            throw UsageFailure("--format takes markdown, html or json (got '\(self.format)')")
+        }
+        var now = UnixTime.now()
+        if let at {
+            guard let parsed = UnixTime(iso8601: at) else { throw UsageFailure("--at takes YYYY-MM-DD (got '\(at)')") }
+            now = parsed
+        }
+        let diff: HistoryDiff
+        do {
+            let store = try HistoryStore(path: history)
+            diff = try HistoryDiff.compute(store: store, since: since, now: now)
+        } catch let failure as HistoryStore.Failure {
+            throw UsageFailure(failure.description)
+        } catch let failure as HistoryDiff.Failure {
+            throw UsageFailure(failure.description)
+        }
+        let text = HistoryReport.render(diff, format: format)
+        let channel: OutputChannel
+        do {
+            channel = try output.map { try OutputChannel.file($0) } ?? .standardOutput()
+        } catch {
+            throw UsageFailure("\(error)")
+        }
+        channel.write(text)
+        if let failure = channel.close() {
+            throw UsageFailure(failure)
+        }
+        if diff.newErrors > 0 {
+            throw ExitCode(1)
+        }
+    }
+}

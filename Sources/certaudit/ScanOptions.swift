@@ -1,0 +1,97 @@
+import ArgumentParser
+import CertAudit
+
+/// What every scanning command shares: inputs, rules, clock, passwords, configuration file.
+struct ScanOptions: ParsableArguments {
+    @Argument(help: "Files or folders to scan (folders recursively); '-' reads standard input.")
+    var paths: [String]
+
+    @Option(name: .customLong("profile"), help: "Rule profile (repeatable): browser, vendor, rfc5280, cabf, all… Default: browser and vendor.")
+    var profiles: [String] = []
+
+    @Option(name: .customLong("disable"), help: "Turn off a rule by id (repeatable).")
+    var disabledRules: [String] = []
+
+    @OptionGroup var ruleOptions: RuleOptions
+
+    @Option(help: "Warn about certificates expiring within this many days (default 30).")
+    var expiryDays: Int?
+
+    @Option(help: "Judge as of this time instead of now (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ).")
+    var at: String?
+
+    @Option(help: "File with PKCS#12 passwords to try, one per line.")
+    var passwordFile: String?
+
+    @Option(name: .customLong("include"), help: "Only read files matching this glob (repeatable).")
+    var includes: [String] = []
+
+    @Option(name: .customLong("exclude"), help: "Leave out files and folders matching this glob (repeatable).")
+    var excludes: [String] = []
+
+    @Flag(help: "Follow symbolic links inside folders (loops are detected).")
+    var followSymlinks = false
+
+    @Option(help: "Skip files larger than this (bytes, or with K/M/G suffix).")
+    var maxFileSize: String = "10M"
+
+    @Option(help: "Configuration file (default: .certaudit.yaml in the first folder scanned).")
+    var config: String?
+
+    /// Everything a scan needs, with the configuration file's values where no flag was given.
+    struct Prepared {
+        var scanner: Scanner
+        var rules: [Rule]
+        var now: UnixTime
+        var configuration: ScanConfiguration?
+    }
+
+    func prepare() throws -> Prepared {
+        var configuration: ScanConfiguration?
+        if let path = config ?? ScanConfiguration.locate(scanPaths: paths) {
+            do {
+                configuration = try ScanConfiguration.load(path)
+            } catch {
+                throw UsageFailure("configuration error: \(error)")
+            }
+        }
+        let expiry = expiryDays ?? configuration?.expiryDays ?? 30
+        guard expiry >= 0 else {
+            throw UsageFailure("--expiry-days must be 0 or more")
+        }
+        guard let sizeLimit = ByteSize.parse(maxFileSize) else {
+            throw UsageFailure("--max-file-size takes a number of bytes, e.g. 10M or 524288 (got '\(maxFileSize)')")
+        }
+        var now = UnixTime.now()
+        if let at {
+            guard let parsed = UnixTime(iso8601: at) else {
+                throw UsageFailure("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (got '\(at)')")
+            }
+            now = parsed
+        }
+        var parameters = EvaluationContext.defaultParameters
+        parameters["expiryDays"] = expiry
+        var ruleOptions = ruleOptions
+        if ruleOptions.ruleFolders.isEmpty, let folders = configuration?.ruleFolders {
+            ruleOptions.ruleFolders = folders
+        }
+        let catalog = try ruleOptions.loadCatalog(parameters: Set(parameters.keys))
+        let rules: [Rule]
+        do {
+            rules = try catalog.selecting(
+                profiles: profiles.isEmpty ? (configuration?.profiles ?? []) : profiles, disabling: disabledRules)
+        } catch {
+            throw UsageFailure(error.description)
+        }
+        var walk = WalkOptions()
+        walk.followSymlinks = followSymlinks
+        walk.includes = includes.isEmpty ? (configuration?.includes ?? []) : includes
+        walk.excludes = excludes + (configuration?.excludes ?? [])
+        walk.maxFileSize = sizeLimit
+        let scanner = Scanner(
+            walker: InputWalker(options: walk),
+            decoder: ContainerDecoder(passwords: try PasswordOptions.candidates(passwordFile: passwordFile)),
+            auditor: Auditor(rules: rules, products: catalog.products, context: EvaluationContext(now: now, parameters: parameters)))
+        return Prepared(scanner: scanner, rules: rules, now: now, configuration: configuration)
+    }
+}
