@@ -53,10 +53,17 @@ public final class HistoryStore: @unchecked Sendable {
         configuration.busyMode = .timeout(15)
         configuration.foreignKeysEnabled = true
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try HistoryStore.openPool(path: path, configuration: configuration)
             try pool.read { db in
                 let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                if !tables.isEmpty, !tables.contains("certaudit_run") {
+                // Ours, or empty, or another process's migration in progress (only GRDB's table so far).
+                let ours = tables.contains("certaudit_run")
+                var starting = false
+                if tables == ["grdb_migrations"] {
+                    let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+                    starting = applied.allSatisfy { $0.hasPrefix("certaudit-") }
+                }
+                if !tables.isEmpty, !ours, !starting {
                     throw Failure(description: "\(path) is an SQLite database of something else (no certaudit tables); use another --history file")
                 }
             }
@@ -65,6 +72,20 @@ public final class HistoryStore: @unchecked Sendable {
             throw failure
         } catch {
             throw Failure(description: "\(path): cannot open the history database: \(error)")
+        }
+    }
+
+    /// Opening switches a new database to WAL, which needs a moment of exclusive access that SQLite's
+    /// busy timeout does not cover: when two runs create the file at once, the second retries briefly.
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 100 {
+                attempt += 1
+                usleep(50_000)
+            }
         }
     }
 

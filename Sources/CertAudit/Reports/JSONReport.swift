@@ -8,7 +8,7 @@ public final class JSONReport: ReportWriter {
     private var errors: [(path: String, message: String)] = []
     private var skipped: [(path: String, reason: String)] = []
     private var header: ScanHeader?
-    private var wroteCertificate = false
+    private var certificates = ElementJoiner()
 
     public init(output: OutputChannel) {
         self.output = output
@@ -35,24 +35,16 @@ public final class JSONReport: ReportWriter {
 
     public var renderer: @Sendable (FileReport) -> [UInt8] {
         { report in
-            var json = JSONWriter()
-            json.beginArray()  // a scratch array only for comma handling; its brackets are cut off
-            for certificate in report.certificates {
-                JSONReport.writeCertificate(certificate, path: report.path, into: &json)
+            JSONWriter.elements { json in
+                for certificate in report.certificates {
+                    JSONReport.writeCertificate(certificate, path: report.path, into: &json)
+                }
             }
-            json.endArray()
-            return Array(json.take().dropFirst().dropLast())
         }
     }
 
     public func write(_ report: FileReport, rendered: [UInt8]) {
-        if !rendered.isEmpty {
-            if wroteCertificate {
-                output.write(",")
-            }
-            output.write(bytes: rendered)
-            wroteCertificate = true
-        }
+        certificates.append(rendered, to: output)
         for problem in report.problems {
             errors.append((report.path, problem))
         }

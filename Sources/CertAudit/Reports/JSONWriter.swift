@@ -5,6 +5,16 @@ struct JSONWriter {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Array elements rendered apart from their array (comma-separated, no brackets), so workers can
+    /// render a file's share of a streamed array; `ElementJoiner` puts the pieces together.
+    static func elements(_ body: (inout JSONWriter) -> Void) -> [UInt8] {
+        var json = JSONWriter()
+        json.beginArray()
+        body(&json)
+        json.endArray()
+        return Array(json.take().dropFirst().dropLast())
+    }
+
     mutating func take() -> [UInt8] {
         defer { bytes.removeAll(keepingCapacity: true) }
         return bytes
@@ -137,5 +147,19 @@ struct JSONWriter {
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Joins pieces made by `JSONWriter.elements` into one streamed array, with commas between pieces.
+struct ElementJoiner {
+    private var wroteAny = false
+
+    mutating func append(_ piece: [UInt8], to output: OutputChannel) {
+        guard !piece.isEmpty else { return }
+        if wroteAny {
+            output.write(",")
+        }
+        output.write(bytes: piece)
+        wroteAny = true
     }
 }

@@ -8,7 +8,7 @@
 /// Suppressed findings carry a SARIF suppression; unreadable inputs are tool notifications.
 public final class SARIFReport: ReportWriter {
     private let output: OutputChannel
-    private var wroteResult = false
+    private var results = ElementJoiner()
     private var unreadable: [(path: String, message: String)] = []
     private var ruleIndex: [String: Int] = [:]
     private var roots: [String] = []
@@ -64,6 +64,20 @@ public final class SARIFReport: ReportWriter {
             }
         }
         return out
+    }
+
+    /// `"physicalLocation": { "artifactLocation": { "uri", "uriBaseId" } }`
+    static func writePhysicalLocation(_ place: (baseId: String?, uri: String), into json: inout JSONWriter) {
+        json.key("physicalLocation")
+        json.beginObject()
+        json.key("artifactLocation")
+        json.beginObject()
+        json.field("uri", place.uri)
+        if let base = place.baseId {
+            json.field("uriBaseId", base)
+        }
+        json.endObject()
+        json.endObject()
     }
 
     public func begin(_ header: ScanHeader) {
@@ -146,80 +160,63 @@ public final class SARIFReport: ReportWriter {
         let roots = roots
         let ruleIndex = ruleIndex
         return { report in
-            var json = JSONWriter()
-            json.beginArray()
             let place = SARIFReport.location(report.path, roots: roots)
-            for certificate in report.certificates {
-                for finding in certificate.findings {
-                    json.beginObject()
-                    json.field("ruleId", finding.ruleId)
-                    if let index = ruleIndex[finding.ruleId] {
-                        json.field("ruleIndex", index)
-                    }
-                    json.field("level", SARIFReport.level(finding.severity))
-                    json.key("message")
-                    json.beginObject()
-                    json.field("text", finding.message)
-                    json.endObject()
-                    json.key("locations")
-                    json.beginArray()
-                    json.beginObject()
-                    json.key("physicalLocation")
-                    json.beginObject()
-                    json.key("artifactLocation")
-                    json.beginObject()
-                    json.field("uri", place.uri)
-                    if let base = place.baseId {
-                        json.field("uriBaseId", base)
-                    }
-                    json.endObject()
-                    json.endObject()
-                    json.key("logicalLocations")
-                    json.beginArray()
-                    json.beginObject()
-                    json.field("name", "certificate \(certificate.index): \(certificate.facts.subject.rfc4514)")
-                    json.field("fullyQualifiedName", "\(place.uri)#\(certificate.index) sha256:\(certificate.facts.sha256)")
-                    json.field("kind", "object")
-                    json.endObject()
-                    json.endArray()
-                    json.endObject()
-                    json.endArray()
-                    json.key("partialFingerprints")
-                    json.beginObject()
-                    json.field("certaudit/v1", finding.ruleId + ":" + certificate.facts.sha256)
-                    json.endObject()
-                    if let suppression = finding.suppression {
-                        json.key("suppressions")
+            return JSONWriter.elements { json in
+                for certificate in report.certificates {
+                    for finding in certificate.findings {
+                        json.beginObject()
+                        json.field("ruleId", finding.ruleId)
+                        if let index = ruleIndex[finding.ruleId] {
+                            json.field("ruleIndex", index)
+                        }
+                        json.field("level", SARIFReport.level(finding.severity))
+                        json.key("message")
+                        json.beginObject()
+                        json.field("text", finding.message)
+                        json.endObject()
+                        json.key("locations")
                         json.beginArray()
                         json.beginObject()
-                        json.field("kind", "external")
-                        json.field("justification", suppression.justification)
+                        SARIFReport.writePhysicalLocation(place, into: &json)
+                        json.key("logicalLocations")
+                        json.beginArray()
+                        json.beginObject()
+                        json.field("name", "certificate \(certificate.index): \(certificate.facts.subject.rfc4514)")
+                        json.field("fullyQualifiedName", "\(place.uri)#\(certificate.index) sha256:\(certificate.facts.sha256)")
+                        json.field("kind", "object")
                         json.endObject()
                         json.endArray()
+                        json.endObject()
+                        json.endArray()
+                        json.key("partialFingerprints")
+                        json.beginObject()
+                        json.field("certaudit/v1", finding.ruleId + ":" + certificate.facts.sha256)
+                        json.endObject()
+                        if let suppression = finding.suppression {
+                            json.key("suppressions")
+                            json.beginArray()
+                            json.beginObject()
+                            json.field("kind", "external")
+                            json.field("justification", suppression.justification)
+                            json.endObject()
+                            json.endArray()
+                        }
+                        json.key("properties")
+                        json.beginObject()
+                        json.field("profile", finding.profile)
+                        json.field("severity", finding.severity.rawValue)
+                        json.field("sha256", certificate.facts.sha256)
+                        json.field("subject", certificate.facts.subject.rfc4514)
+                        json.endObject()
+                        json.endObject()
                     }
-                    json.key("properties")
-                    json.beginObject()
-                    json.field("profile", finding.profile)
-                    json.field("severity", finding.severity.rawValue)
-                    json.field("sha256", certificate.facts.sha256)
-                    json.field("subject", certificate.facts.subject.rfc4514)
-                    json.endObject()
-                    json.endObject()
                 }
             }
-            json.endArray()
-            return Array(json.take().dropFirst().dropLast())
         }
     }
 
     public func write(_ report: FileReport, rendered: [UInt8]) {
-        if !rendered.isEmpty {
-            if wroteResult {
-                output.write(",")
-            }
-            output.write(bytes: rendered)
-            wroteResult = true
-        }
+        results.append(rendered, to: output)
         for problem in report.problems {
             unreadable.append((report.path, problem))
         }
@@ -242,16 +239,7 @@ public final class SARIFReport: ReportWriter {
             json.key("locations")
             json.beginArray()
             json.beginObject()
-            json.key("physicalLocation")
-            json.beginObject()
-            json.key("artifactLocation")
-            json.beginObject()
-            json.field("uri", place.uri)
-            if let base = place.baseId {
-                json.field("uriBaseId", base)
-            }
-            json.endObject()
-            json.endObject()
+            SARIFReport.writePhysicalLocation(place, into: &json)
             json.endObject()
             json.endArray()
             json.endObject()

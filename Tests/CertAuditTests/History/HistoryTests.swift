@@ -56,18 +56,25 @@ import Testing
         #expect(try HistoryStore(path: history).runs().count == 1)
     }
 
-    @Test func concurrentWritersBothLand() throws {
-        let history = Fixtures.temporaryDirectory() + "/history.sqlite"
-        let processes = (0..<2).map { _ -> Process in
+    @Test(arguments: 1...3)
+    func concurrentWritersBothLand(_ round: Int) throws {
+        // Both processes also race to create the file, the hardest moment (switching it to WAL).
+        let history = Fixtures.temporaryDirectory() + "/history-\(round).sqlite"
+        let processes = (0..<2).map { _ -> (Process, Pipe) in
             let process = Process()
+            let errors = Pipe()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["scan", "--history", history, Fixtures.samples + "/tls"]
             process.standardOutput = FileHandle.nullDevice
+            process.standardError = errors
             try! process.run()
-            return process
+            return (process, errors)
         }
-        processes.forEach { $0.waitUntilExit() }
-        #expect(processes.allSatisfy { $0.terminationStatus == 1 }, "scans of tls/ find errors, and nothing else goes wrong")
+        for (process, errors) in processes {
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1, "scans of tls/ find errors and nothing else goes wrong: \(message)")
+        }
         let runs = try HistoryStore(path: history).runs()
         #expect(runs.count == 2)
         #expect(runs.allSatisfy { $0.certificates == runs[0].certificates && $0.certificates > 0 })
