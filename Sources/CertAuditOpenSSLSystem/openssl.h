@@ -5,5 +5,6 @@
 #include <openssl/evp.h>
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #endif

@@ -16,6 +16,8 @@ struct CertAuditCommand: ParsableCommand {
 
     /// Usage errors exit with 2 (the documented contract), not ArgumentParser's 64.
     static func main() {
+        // A TLS peer that closes early must not kill the process with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -3,8 +3,11 @@ import CertAudit
 
 /// What every scanning command shares: inputs, rules, clock, passwords, configuration file.
 struct ScanOptions: ParsableArguments {
-    @Argument(help: "Files or folders to scan (folders recursively); '-' reads standard input.")
+    @Argument(help: "Files or folders to scan (folders recursively); '-' reads standard input; tls://host[:port] or https://host[:port] reads what a live server presents.")
     var paths: [String]
+
+    @Option(help: "Seconds allowed for each step (connect, handshake) with a tls:// endpoint.")
+    var timeout: Int = 10
 
     @Option(name: .customLong("profile"), help: "Rule profile (repeatable): browser, vendor, rfc5280, cabf, all… Default: browser and vendor.")
     var profiles: [String] = []
@@ -88,10 +91,14 @@ struct ScanOptions: ParsableArguments {
         walk.includes = includes.isEmpty ? (configuration?.includes ?? []) : includes
         walk.excludes = excludes + (configuration?.excludes ?? [])
         walk.maxFileSize = sizeLimit
-        let scanner = Scanner(
+        guard timeout > 0 else {
+            throw UsageFailure("--timeout must be positive")
+        }
+        var scanner = Scanner(
             walker: InputWalker(options: walk),
             decoder: ContainerDecoder(passwords: try PasswordOptions.candidates(passwordFile: passwordFile)),
             auditor: Auditor(rules: rules, products: catalog.products, context: EvaluationContext(now: now, parameters: parameters)))
+        scanner.endpointTimeoutMilliseconds = timeout * 1000
         return Prepared(scanner: scanner, rules: rules, now: now, configuration: configuration)
     }
 }

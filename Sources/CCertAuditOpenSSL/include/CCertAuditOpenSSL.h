@@ -73,6 +73,23 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
 
 void ca_p12_contents_free(ca_p12_contents *contents);
 
+/// The certificate chain a TLS server presents, and what the handshake negotiated.
+typedef struct {
+    ca_p12_cert *certs;    ///< in the order the server sent them (leaf first); friendly_name unused
+    size_t count;
+    char protocol[32];     ///< e.g. "TLSv1.3"
+    char cipher[128];      ///< e.g. "TLS_AES_256_GCM_SHA384"
+    char message[256];     ///< the reason when the function returns 0
+} ca_tls_chain;
+
+/// Connects to host:port (name or address), sends `server_name` as SNI when not NULL, completes a TLS
+/// handshake without judging trust (the audit does that), and returns the presented chain. Every step
+/// is bounded by `timeout_ms`. Returns 1 on success. Always call `ca_tls_chain_free` afterwards.
+int ca_tls_fetch_chain(const char *host, const char *port, const char *server_name, int timeout_ms,
+                       ca_tls_chain *out);
+
+void ca_tls_chain_free(ca_tls_chain *chain);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,9 +31,13 @@ public struct Auditor: Sendable {
 
     /// Reads, decodes, parses and audits one file's bytes.
     public func audit(bytes: [UInt8], path: String, decoder: ContainerDecoder) -> FileReport {
-        var report = FileReport(path: path)
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
-        let decoded = decoder.decode(bytes, name: name)
+        return audit(decoder.decode(bytes, name: name), path: path)
+    }
+
+    /// Parses and audits what an input held.
+    public func audit(_ decoded: DecodedInput, path: String) -> FileReport {
+        var report = FileReport(path: path)
         report.problems = decoded.problems
         report.skipReason = decoded.skipReason
         for extracted in decoded.certificates {

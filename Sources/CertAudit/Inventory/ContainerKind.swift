@@ -4,4 +4,6 @@ public enum ContainerKind: String, Sendable, CaseIterable {
     case der
     case pkcs7
     case pkcs12
+    /// Presented by a live TLS server (`tls://host:port`).
+    case tls
 }

@@ -16,6 +16,8 @@ public struct Scanner: Sendable {
     public var auditor: Auditor
     /// Baseline and waivers, applied to every file's findings on the workers.
     public var policy: FindingPolicy?
+    /// Bound for each step (connect, handshake) with a `tls://` endpoint.
+    public var endpointTimeoutMilliseconds = 10_000
     public var batchSize = 512
 
     public init(walker: InputWalker, decoder: ContainerDecoder, auditor: Auditor) {
@@ -46,9 +48,16 @@ public struct Scanner: Sendable {
                 batch.removeAll(keepingCapacity: true)
             }
             for root in roots {
-                if root == "-" {
+                if root == "-" || TLSEndpoint(argument: root) != nil {
                     flush()
-                    let report = readStandardInput()
+                    var report: FileReport
+                    if let endpoint = TLSEndpoint(argument: root) {
+                        report = auditor.audit(
+                            endpoint.fetch(timeoutMilliseconds: endpointTimeoutMilliseconds), path: endpoint.display)
+                    } else {
+                        report = readStandardInput()
+                    }
+                    policy?.apply(to: &report)
                     delivery.deliver([(report, render(report))])
                     continue
                 }

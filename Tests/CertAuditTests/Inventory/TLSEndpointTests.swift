@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import CertAudit
+
+/// Live endpoints: a local `openssl s_server` presents a sample chain; a closed port and a server that
+/// never answers give per-endpoint errors within the timeout. Loopback only.
+@Suite(.serialized) struct TLSEndpointTests {
+    static func freePort() -> Int {
+        let script = "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()"
+        return Int(Fixtures.run("/usr/bin/python3", ["-c", script]).stdout.trimmingCharacters(in: .whitespacesAndNewlines))!
+    }
+
+    /// Starts a background process and waits until 127.0.0.1:port accepts connections.
+    static func start(_ executable: String, _ arguments: [String], port: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = Pipe()
+        try process.run()
+        let probe = "import socket,sys,time\nfor _ in range(100):\n  try:\n    socket.create_connection(('127.0.0.1',\(port)),0.2).close(); sys.exit(0)\n  except OSError: time.sleep(0.05)\nsys.exit(1)"
+        #expect(Fixtures.run("/usr/bin/python3", ["-c", probe]).status == 0, "server did not start")
+        return process
+    }
+
+    @Test func argumentsParse() {
+        #expect(TLSEndpoint(argument: "tls://example.com") == TLSEndpoint(argument: "https://example.com:443/login"))
+        #expect(TLSEndpoint(argument: "tls://[::1]:8443")?.display == "tls://[::1]:8443")
+        #expect(TLSEndpoint(argument: "tls://host:0") == nil)
+        #expect(TLSEndpoint(argument: "/etc/ssl/certs") == nil)
+    }
+
+    @Test func presentedChainIsJudged() throws {
+        let port = Self.freePort()
+        let server = try Self.start(
+            "/usr/bin/openssl",
+            [
+                "s_server", "-accept", "127.0.0.1:\(port)", "-quiet", "-cert", Fixtures.samples + "/veeam/veeam-one-10a.crt",
+                "-key", Fixtures.samples + "/keys/veeam-one-10a.key",
+            ], port: port)
+        defer { server.terminate() }
+        let result = Fixtures.run(Fixtures.executable, ["scan", "--format", "json", "--timeout", "5", "tls://127.0.0.1:\(port)"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let certificate = try #require((json["certificates"] as? [[String: Any]])?.first)
+        #expect(certificate["path"] as? String == "tls://127.0.0.1:\(port)")
+        #expect(certificate["container"] as? String == "tls")
+        #expect((certificate["location"] as? String)?.contains("TLSv1.3") == true)
+        let original = Fixtures.report(for: Fixtures.samples + "/veeam/veeam-one-10a.crt").certificates[0]
+        #expect(certificate["sha256"] as? String == original.facts.sha256)
+        let rules = (certificate["findings"] as? [[String: Any]])?.compactMap { $0["ruleId"] as? String } ?? []
+        #expect(rules.contains("browser.ku-lacks-digital-signature"))
+    }
+
+    @Test func closedPortAndSilentServerAreErrorsWithinTheTimeout() throws {
+        let closed = Self.freePort()
+        let refused = Fixtures.run(Fixtures.executable, ["scan", "--timeout", "2", "tls://127.0.0.1:\(closed)"])
+        #expect(refused.status == 3)
+        #expect(refused.stdout.contains("cannot connect"))
+
+        // Accepts TCP connections and never says a word.
+        let port = Self.freePort()
+        let silent = try Self.start(
+            "/usr/bin/python3",
+            ["-c", "import socket,time\ns=socket.socket(); s.bind(('127.0.0.1',\(port))); s.listen(8)\nc=[]\nwhile True:\n  c.append(s.accept()[0])"],
+            port: port)
+        defer { silent.terminate() }
+        let started = Date()
+        let stalled = Fixtures.run(
+            Fixtures.executable, ["scan", "--timeout", "1", "tls://127.0.0.1:\(port)", Fixtures.samples + "/tls/good-rsa.crt"])
+        #expect(Date().timeIntervalSince(started) < 20, "bounded by the timeout, not hanging")
+        #expect(stalled.status == 3)
+        #expect(stalled.stdout.contains("TLS handshake failed"))
+        #expect(stalled.stdout.contains("2 files, 1 certificates"), "the scan goes on")
+    }
+}
