@@ -29,7 +29,7 @@ public final class SARIFReport: ReportWriter {
 
     /// `ROOTn` base ids: each scan root's folder as an absolute file URI.
     static func baseURIs(_ roots: [String]) -> [(id: String, uri: String)] {
-        roots.enumerated().filter { $0.element != "-" }.map { index, root in
+        roots.enumerated().filter { $0.element != "-" && TLSEndpoint(argument: $0.element) == nil }.map { index, root in
             var info = stat()
             var folder = root
             if stat(root, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
@@ -43,7 +43,10 @@ public final class SARIFReport: ReportWriter {
 
     /// The root a path was found under and the path relative to it.
     static func location(_ path: String, roots: [String]) -> (baseId: String?, uri: String) {
-        for (index, root) in roots.enumerated() where root != "-" {
+        if TLSEndpoint(argument: path) != nil {
+            return (nil, path)  // a live server: its tls:// URI is the location
+        }
+        for (index, root) in roots.enumerated() where root != "-" && TLSEndpoint(argument: root) == nil {
             let relative = RelativePath.of(path, roots: [root])
             if relative != path || path == root {
                 return ("ROOT\(index)", percentEncode(relative))
