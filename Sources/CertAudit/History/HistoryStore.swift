@@ -67,7 +67,7 @@ public final class HistoryStore: @unchecked Sendable {
                     throw Failure(description: "\(path) is an SQLite database of something else (no certaudit tables); use another --history file")
                 }
             }
-            try HistoryStore.migrator.migrate(pool)
+            try HistoryStore.migrate(pool)
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -83,6 +83,23 @@ public final class HistoryStore: @unchecked Sendable {
             do {
                 return try DatabasePool(path: path, configuration: configuration)
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && attempt < 100 {
+                attempt += 1
+                usleep(50_000)
+            }
+        }
+    }
+
+    /// The migrator checks what is applied before it opens its write transaction, so two runs creating
+    /// the file at once can both decide to migrate; the loser fails ("table already exists") and, on a
+    /// retry, finds the migration applied.
+    private static func migrate(_ pool: DatabasePool) throws {
+        var attempt = 0
+        while true {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch let error as DatabaseError where attempt < 40 {
+                _ = error
                 attempt += 1
                 usleep(50_000)
             }
