@@ -52,7 +52,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CertAuditTests",
-            dependencies: ["CertAudit"]
+            // The executable too: the tests run `certaudit` to check its exit statuses and outputs.
+            dependencies: ["CertAudit", "certaudit"]
         ),
     ]
 )
