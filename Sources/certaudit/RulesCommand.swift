@@ -5,7 +5,7 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "List, explain and check rules.",
-        subcommands: [List.self, Explain.self, Facts.self]
+        subcommands: [List.self, Explain.self, Facts.self, Test.self]
     )
 
     struct List: ParsableCommand {
@@ -50,6 +50,49 @@ struct RulesCommand: ParsableCommand {
             }
             print("\nrule as written:\n")
             print(rule.sourceText)
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every rule's examples: each must fire on its triggers and stay silent on its passes.",
+            discussion: "The built-in examples hold at 2026-12-01 (one sample expires soon after): use --at 2026-12-01 for them.")
+        @OptionGroup var ruleOptions: RuleOptions
+        @Option(help: "Judge as of this time instead of now.")
+        var at: String?
+        @Option(help: "File with PKCS#12 passwords for PFX examples.")
+        var passwordFile: String?
+
+        func run() throws {
+            let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
+            var now = UnixTime.now()
+            if let at {
+                guard let parsed = UnixTime(iso8601: at) else { throw UsageFailure("--at takes YYYY-MM-DD (got '\(at)')") }
+                now = parsed
+            }
+            let runner = RuleExampleRunner(
+                products: catalog.products, context: EvaluationContext(now: now),
+                passwords: try PasswordOptions.candidates(passwordFile: passwordFile))
+            var failed = 0
+            for rule in catalog.rules {
+                let count = rule.examples.triggers.count + rule.examples.passes.count
+                guard count > 0 else {
+                    print("no examples  \(rule.id)")
+                    continue
+                }
+                let failures = runner.failures(of: rule)
+                if failures.isEmpty {
+                    print("ok           \(rule.id) (\(count) examples)")
+                } else {
+                    failed += 1
+                    print("FAILED       \(rule.id)")
+                    failures.forEach { print("               \($0)") }
+                }
+            }
+            print("\(catalog.rules.count - failed) of \(catalog.rules.count) rules behave as their examples say")
+            if failed > 0 {
+                throw ExitCode(1)
+            }
         }
     }
 

@@ -110,6 +110,32 @@ import Testing
         #expect(result.stderr.contains("/nonexistent-dir/report.txt"))
     }
 
+    @Test func rulesTestRunsUsersExamples() {
+        let folder = Fixtures.temporaryDirectory()
+        let rule = """
+            profile: acme
+            title: ACME
+            rules:
+              - id: acme.needs-ds
+                title: needs digitalSignature
+                severity: error
+                citation: ACME policy
+                message: "KeyUsage {keyUsage}"
+                check: { keyUsage: { lacks: digitalSignature } }
+                examples:
+                  triggers: [\(Fixtures.samples)/veeam/veeam-one-10a.crt]
+                  passes: [\(Fixtures.samples)/veeam/vbem-10a.cer]
+
+            """
+        Fixtures.write(rule, to: folder + "/acme.yaml")
+        let result = Fixtures.run(binary, ["rules", "test", "--no-builtin-rules", "--rules", folder])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("FAILED       acme.needs-ds"))
+        #expect(result.stdout.contains("fired on \(Fixtures.samples)/veeam/vbem-10a.cer, which must pass"))
+        let builtin = Fixtures.run(binary, ["rules", "test", "--at", "2026-12-01", "--password-file", Fixtures.samples + "/passwords.txt"])
+        #expect(builtin.status == 0, "\(builtin.stdout)")
+    }
+
     @Test func rulesListAndExplain() {
         let list = Fixtures.run(binary, ["rules", "list"])
         #expect(list.status == 0)

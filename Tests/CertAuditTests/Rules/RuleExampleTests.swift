@@ -11,15 +11,25 @@ import Testing
         let rule = try #require(Fixtures.catalog.rule(id: id))
         #expect(!rule.examples.triggers.isEmpty, "\(id) has no triggering example")
         #expect(!rule.examples.passes.isEmpty, "\(id) has no passing example")
-        let auditor = Fixtures.auditor(rules: [rule])
-        for path in rule.examples.triggers + rule.examples.passes {
-            let bytes = try #require(FileManager.default.contents(atPath: path), "\(id): example \(path) missing")
-            let report = auditor.audit(bytes: [UInt8](bytes), path: path, decoder: ContainerDecoder(passwords: Fixtures.passwords))
-            #expect(report.problems.isEmpty, "\(id): \(path): \(report.problems)")
-            let fired = report.certificates.first?.findings.contains { $0.ruleId == id } ?? false
-            let shouldFire = rule.examples.triggers.contains(path)
-            #expect(fired == shouldFire, "\(id) \(shouldFire ? "did not fire on" : "fired on") \(path)")
-        }
+        let runner = RuleExampleRunner(
+            products: Fixtures.catalog.products, context: EvaluationContext(now: Fixtures.referenceTime),
+            passwords: Fixtures.passwords)
+        let failures = runner.failures(of: rule)
+        #expect(failures.isEmpty, "\(id): \(failures)")
+    }
+
+    @Test func aWrongExampleIsCaught() throws {
+        // The runner must be able to fail: swap a rule's triggers and passes.
+        let rule = try #require(Fixtures.catalog.rule(id: "browser.ku-lacks-digital-signature"))
+        let swapped = Rule(
+            id: rule.id, title: rule.title, severity: rule.severity, profile: rule.profile, citations: rule.citations,
+            applies: rule.applies, check: rule.check, message: rule.message, remediation: rule.remediation,
+            examples: RuleExamples(triggers: rule.examples.passes, passes: rule.examples.triggers),
+            sourceText: rule.sourceText, file: rule.file, line: rule.line)
+        let runner = RuleExampleRunner(
+            products: Fixtures.catalog.products, context: EvaluationContext(now: Fixtures.referenceTime),
+            passwords: Fixtures.passwords)
+        #expect(runner.failures(of: swapped).count == rule.examples.triggers.count + rule.examples.passes.count)
     }
 
     @Test func builtinProfilesAndDefaults() {
