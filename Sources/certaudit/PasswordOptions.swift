@@ -31,18 +31,11 @@ enum PasswordOptions {
         return candidates.values.dropFirst(2).first ?? nil
     }
 
+    /// Small inputs given on the command line (password files, keys, CA certificates): 1 MiB at most.
     static func readSmallFile(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while bytes.count < 1 << 20 {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            if count <= 0 { return count == 0 ? bytes : nil }
-            bytes += chunk[..<count]
+        if case .bytes(let bytes) = FileReader.load(path: path, limit: 1 << 20) {
+            return bytes
         }
-        return bytes
+        return nil
     }
 }

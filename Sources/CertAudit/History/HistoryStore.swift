@@ -44,8 +44,8 @@ public final class HistoryStore: @unchecked Sendable {
     public init(path: String) throws(Failure) {
         self.path = path
         // A non-empty file that is not SQLite at all: say so before SQLite does something worse.
-        if case .bytes(let head) = FileReader.load(path: path, limit: 1 << 40), !head.isEmpty,
-            !head.starts(with: HistoryStore.sqliteHeader)
+        if let head = FileReader.prefix(path: path, count: HistoryStore.sqliteHeader.count), !head.isEmpty,
+            head != HistoryStore.sqliteHeader
         {
             throw Failure(description: "\(path) is not an SQLite database (not a certaudit history file)")
         }

@@ -7,14 +7,14 @@
 #endif
 
 /// Reads whole files with POSIX calls (no `Data(contentsOf:)`), refusing files above a size limit.
-enum FileReader {
-    enum Outcome {
+public enum FileReader {
+    public enum Outcome {
         case bytes([UInt8])
         case tooLarge(Int)
         case failed(String)
     }
 
-    static func load(path: String, limit: Int) -> Outcome {
+    public static func load(path: String, limit: Int) -> Outcome {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else {
             return .failed("cannot open: " + InputWalker.describe(errno))
@@ -32,6 +32,22 @@ enum FileReader {
             return .tooLarge(size)
         }
         return readAll(descriptor, expected: size, limit: limit)
+    }
+
+    /// The first `count` bytes of a file (fewer if it is shorter); nil when it cannot be opened.
+    public static func prefix(path: String, count: Int) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        var used = 0
+        while used < count {
+            let got = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + used, count - used) }
+            if got < 0, errno == EINTR { continue }
+            if got <= 0 { break }
+            used += got
+        }
+        return Array(buffer[..<used])
     }
 
     /// Reads until end of file (also for pipes such as standard input), stopping past `limit`.
