@@ -88,11 +88,7 @@ struct RemediateCommand: ParsableCommand {
         if let validityDays, validityDays <= 0 {
             throw UsageFailure("--validity-days must be positive")
         }
-        var now = UnixTime.now()
-        if let at {
-            guard let parsed = UnixTime(iso8601: at) else { throw UsageFailure("--at takes YYYY-MM-DD (got '\(at)')") }
-            now = parsed
-        }
+        let now = try referenceTime(at)
 
         let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
         guard let chosen = catalog.profiles.first(where: { $0.name == profile }) else {

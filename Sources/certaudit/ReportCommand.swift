@@ -30,11 +30,7 @@ struct ReportCommand: ParsableCommand {
         guard let format = HistoryReport.Format(rawValue: format) else {
             throw UsageFailure("--format takes markdown, html or json (got '\(self.format)')")
         }
-        var now = UnixTime.now()
-        if let at {
-            guard let parsed = UnixTime(iso8601: at) else { throw UsageFailure("--at takes YYYY-MM-DD (got '\(at)')") }
-            now = parsed
-        }
+        let now = try referenceTime(at)
         let diff: HistoryDiff
         do {
             let store = try HistoryStore(path: history)

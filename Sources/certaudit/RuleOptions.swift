@@ -34,6 +34,15 @@ struct RuleOptions: ParsableArguments {
     }
 }
 
+/// `--at DATE`: the time to judge as of; now when the option is absent.
+func referenceTime(_ at: String?) throws -> UnixTime {
+    guard let at else { return UnixTime.now() }
+    guard let parsed = UnixTime(iso8601: at) else {
+        throw UsageFailure("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (got '\(at)')")
+    }
+    return parsed
+}
+
 /// A usage problem: printed as one line on standard error, exit status 2.
 struct UsageFailure: Error, CustomStringConvertible {
     var description: String

@@ -65,11 +65,7 @@ struct RulesCommand: ParsableCommand {
 
         func run() throws {
             let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
-            var now = UnixTime.now()
-            if let at {
-                guard let parsed = UnixTime(iso8601: at) else { throw UsageFailure("--at takes YYYY-MM-DD (got '\(at)')") }
-                now = parsed
-            }
+            let now = try referenceTime(at)
             let runner = RuleExampleRunner(
                 products: catalog.products, context: EvaluationContext(now: now),
                 passwords: try PasswordOptions.candidates(passwordFile: passwordFile))

@@ -65,13 +65,7 @@ struct ScanOptions: ParsableArguments {
         guard let sizeLimit = ByteSize.parse(maxFileSize) else {
             throw UsageFailure("--max-file-size takes a number of bytes, e.g. 10M or 524288 (got '\(maxFileSize)')")
         }
-        var now = UnixTime.now()
-        if let at {
-            guard let parsed = UnixTime(iso8601: at) else {
-                throw UsageFailure("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (got '\(at)')")
-            }
-            now = parsed
-        }
+        let now = try referenceTime(at)
         var parameters = EvaluationContext.defaultParameters
         parameters["expiryDays"] = expiry
         var ruleOptions = ruleOptions

@@ -61,21 +61,10 @@ public struct InputWalker: Sendable {
             visit(.skipped(path: path, reason: "directory already scanned through another path"))
             return
         }
-        guard let directory = opendir(path) else {
+        guard let entries = InputWalker.entries(of: path) else {
             visit(.failed(path: path, reason: "cannot open directory: " + InputWalker.describe(errno)))
             return
         }
-        var entries: [(name: String, type: UInt8)] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != ".", name != ".." {
-                entries.append((name, entry.pointee.d_type))
-            }
-        }
-        closedir(directory)
-        entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
 
         ancestors.append(id)
         defer { ancestors.removeLast() }
@@ -129,6 +118,24 @@ public struct InputWalker: Sendable {
 
     private func isIncluded(relative: String, name: String) -> Bool {
         options.includes.isEmpty || options.includes.contains { Glob.matches($0, relative) || Glob.matches($0, name) }
+    }
+
+    /// A folder's entries (without `.` and `..`) with their `d_type`, sorted by name bytes so every
+    /// listing — scans, rule folders — is stable; nil when the folder cannot be opened.
+    static func entries(of path: String) -> [(name: String, type: UInt8)]? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var entries: [(name: String, type: UInt8)] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != ".", name != ".." {
+                entries.append((name, entry.pointee.d_type))
+            }
+        }
+        entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        return entries
     }
 
     static func isDirectory(_ info: stat) -> Bool { info.st_mode & S_IFMT == S_IFDIR }

@@ -4,10 +4,13 @@ import Dispatch
 /// issues, re-audits each replacement with the same rules, and writes only replacements without errors,
 /// in the container the original came in, never overwriting a file.
 public struct Remediator: Sendable {
-    public var request: RemediationRequest
+    public let request: RemediationRequest
+    /// Chooses what to fix and re-audits each replacement, with the same rules.
+    let auditor: Auditor
 
     public init(request: RemediationRequest) {
         self.request = request
+        auditor = Auditor(rules: request.rules, products: request.products, context: EvaluationContext(now: request.now))
     }
 
     /// One input file and what is planned for its certificates.
@@ -17,10 +20,6 @@ public struct Remediator: Sendable {
         var decoded: DecodedInput
         var certificates: [(extracted: ExtractedCertificate, facts: CertificateFacts)]
         var plans: [Int: ReplacementPlan] = [:]
-    }
-
-    var auditor: Auditor {
-        Auditor(rules: request.rules, products: request.products, context: EvaluationContext(now: request.now))
     }
 
     public func run(_ roots: [String]) -> RemediationResult {

@@ -35,18 +35,9 @@ public struct RuleCatalog: Sendable {
         guard InputWalker.isDirectory(info) else { return [path] }
         var files: [String] = []
         for folder in [path, path + "/products"] {
-            guard let directory = opendir(folder) else { continue }
-            var names: [String] = []
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-                }
-                if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-                    names.append(name)
-                }
+            for entry in InputWalker.entries(of: folder) ?? [] where entry.name.hasSuffix(".yaml") || entry.name.hasSuffix(".yml") {
+                files.append(folder + "/" + entry.name)
             }
-            closedir(directory)
-            files += names.sorted().map { folder + "/" + $0 }
         }
         return files
     }
