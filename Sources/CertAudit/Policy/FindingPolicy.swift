@@ -21,7 +21,8 @@ public struct FindingPolicy: Sendable {
     }
 
     public func apply(to report: inout FileReport) {
-        let relative = RelativePath.of(report.path, roots: roots)
+        // Only waivers match on paths; a baseline-only scan never needs the relative path.
+        let relative = waivers.isEmpty ? report.path : RelativePath.of(report.path, roots: roots)
         for certificateIndex in report.certificates.indices {
             let sha256 = report.certificates[certificateIndex].facts.sha256
             var added: [Finding] = []
