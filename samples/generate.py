@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import ipaddress
 import json
 import os
 import re
@@ -396,9 +397,13 @@ def pfx_legacy(rel: str, cert, key_name: str, friendly_name: str, password: str)
 #  * cabf.validity-too-long: every sample with notBefore >= 2020-09-01 and more
 #    than 398 days of validity (the default 2026-01-12..2036-01-10 is 3650 days;
 #    Veeam-style 3652 days).
-#  * vendor.ku-lacks-non-repudiation: every server-capable leaf that has a
-#    KeyUsage without NR -- including the otherwise clean CA/B-style ones,
-#    because cabf.ku-non-repudiation forbids the very bit the vendor rule wants.
+#  * vendor.ku-lacks-non-repudiation: only on certificates a product history
+#    recognises (the Veeam installer shape, or a friendlyName naming a Veeam
+#    product) that have a KeyUsage without NR; vendor guidance does not apply to
+#    certificates no vendor made (unless --vendor says the host runs the product).
+#  * browser.ca-marked-server-certificate: a self-issued CA:TRUE certificate
+#    with a DNS/IP SAN or serverAuth (what `openssl req -x509` makes) is judged
+#    as a server certificate; a CA without that shape stays a CA.
 
 def veeam_cert(label: str, fqdn: str, bits, critical: bool = False) -> tuple[x509.Certificate, object]:
     """Installer shape: self-signed RSA-2048, CN=<FQDN> only, SAN {FQDN, short},
@@ -409,6 +414,47 @@ def veeam_cert(label: str, fqdn: str, bits, critical: bool = False) -> tuple[x50
         exts.insert(0, (ku(*bits), critical))
     c = build(label=label, subject=cn(fqdn), key_=k, exts=exts, not_after=VEEAM_NOT_AFTER)
     return c, k
+
+
+def req_x509(label: str, host: str, bits, *, names=None, ekus=None) -> tuple[x509.Certificate, object]:
+    """A self-signed certificate shaped the way `openssl req -x509` makes one with OpenSSL 3's default
+    configuration (v3_ca) and -addext: subjectKeyIdentifier, authorityKeyIdentifier (keyid), critical
+    basicConstraints CA:TRUE, then the -addext extensions in order (SAN, keyUsage, extendedKeyUsage, all
+    non-critical). `check_req_x509_shape` compares this layout with what the openssl CLI writes.
+    names: SAN entries ("DNS:x" / "IP:a.b.c.d"), None for no SAN; bits None: no keyUsage."""
+    k = key(label, "rsa2048")
+    pub = k.public_key()
+    b = (x509.CertificateBuilder().subject_name(cn(host)).issuer_name(cn(host)).public_key(pub)
+         .serial_number(serial(label)).not_valid_before(DEFAULT_NOT_BEFORE).not_valid_after(DEFAULT_NOT_AFTER)
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(pub), False)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(pub), False)
+         .add_extension(x509.BasicConstraints(ca=True, path_length=None), True))
+    if names is not None:
+        entries = [x509.IPAddress(ipaddress.ip_address(n[3:])) if n.startswith("IP:") else x509.DNSName(n[4:])
+                   for n in names]
+        b = b.add_extension(x509.SubjectAlternativeName(entries), False)
+    if bits is not None:
+        b = b.add_extension(ku(*bits), False)
+    if ekus is not None:
+        b = b.add_extension(eku(*ekus), False)
+    return b.sign(k, hashes.SHA256()), k
+
+
+def _extension_layout(c: x509.Certificate) -> list[tuple[str, bool]]:
+    return [(e.oid.dotted_string, e.critical) for e in c.extensions]
+
+
+def check_req_x509_shape(made: x509.Certificate, addext: list[str]) -> None:
+    """Asserts that a req_x509() certificate has the extension layout (OIDs, order, criticality, CA flag)
+    of what the openssl CLI's `req -x509 -addext …` writes on this machine."""
+    with tempfile.TemporaryDirectory() as tmp:
+        args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(Path(tmp) / "k.pem"),
+                "-subj", "/CN=shape-check", "-days", "30"]
+        for a in addext:
+            args += ["-addext", a]
+        real = x509.load_pem_x509_certificate(openssl(*args))
+    assert _extension_layout(made) == _extension_layout(real), (_extension_layout(made), _extension_layout(real))
+    assert _ext(real, x509.BasicConstraints).ca and _ext(made, x509.BasicConstraints).ca
 
 
 def friendly(product: str, c: x509.Certificate) -> str:
@@ -521,6 +567,55 @@ def main() -> None:
     expect("ca/ca-without-ku.crt", "CA certificate (CA:TRUE, under the test root) with no KeyUsage extension",
            ("CN=certaudit Test CA without KeyUsage,O=certaudit samples", ["rfc5280.ca-without-key-usage"]))
 
+    # mkcert-style development root: CA:TRUE pathlen 0, KU {keyCertSign, cRLSign}, no SAN, no EKU. On disk
+    # it is a CA and only CA rules judge it; served directly by a TLS server (mkcert#253) Chrome/Edge
+    # reject it with ERR_SSL_KEY_USAGE_INCOMPATIBLE (see the live-endpoint tests).
+    mk_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mkcert development CA"),
+                         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "root@build01"),
+                         x509.NameAttribute(NameOID.COMMON_NAME, "mkcert root@build01")])
+    c = build(label="mkcert-style-root", subject=mk_name, key_=key("mkcert-style-root", "rsa2048"),
+              exts=[(ku("KCS", "CRL"), True), (x509.BasicConstraints(ca=True, path_length=0), True)])
+    out("ca/mkcert-style-root.crt", pem(c))
+    expect("ca/mkcert-style-root.crt",
+           "mkcert-style development root (CA:TRUE, KU {keyCertSign, cRLSign}, no SAN/EKU): a CA on disk, "
+           "but Chrome rejects it when a server presents it as its own certificate (mkcert#253)",
+           ("CN=mkcert root@build01,OU=root@build01,O=mkcert development CA", []))
+
+    # ---------------- `openssl req -x509` self-signed server certificates (CA:TRUE by default) ----------------
+    LOCAL = ["DNS:localhost", "IP:127.0.0.1"]
+    LONG = "cabf.validity-too-long"
+    CA_SERVER = "browser.ca-marked-server-certificate"
+    c, _ = req_x509("req-x509-ca-ke-de", "localhost", ["KE", "DE"], names=LOCAL)
+    check_req_x509_shape(c, ["subjectAltName=DNS:localhost,IP:127.0.0.1", "keyUsage=keyEncipherment,dataEncipherment"])
+    out("tls/req-x509-ca-ke-de.crt", pem(c))
+    expect("tls/req-x509-ca-ke-de.crt",
+           "openssl req -x509 style: CA:TRUE, SAN localhost + 127.0.0.1, KU {KE,DE}: judged as a server "
+           "certificate (Chrome/Edge: ERR_SSL_KEY_USAGE_INCOMPATIBLE)",
+           ("CN=localhost", [CA_SERVER, "browser.ku-lacks-digital-signature", "rfc5280.ca-lacks-key-cert-sign",
+                             "cabf.eku-server-auth", "cabf.rsa-ku-data-encipherment", LONG]))
+
+    c, _ = req_x509("req-x509-ca-ds-ke", "localhost", ["DS", "KE"], names=LOCAL)
+    check_req_x509_shape(c, ["subjectAltName=DNS:localhost,IP:127.0.0.1", "keyUsage=digitalSignature,keyEncipherment"])
+    out("tls/req-x509-ca-ds-ke.crt", pem(c))
+    expect("tls/req-x509-ca-ds-ke.crt",
+           "openssl req -x509 style: CA:TRUE, SAN localhost + 127.0.0.1, KU {DS,KE}: loads in Chrome/Edge",
+           ("CN=localhost", [CA_SERVER, "rfc5280.ca-lacks-key-cert-sign", "cabf.eku-server-auth", LONG]))
+
+    c, _ = req_x509("req-x509-ca-no-ku", "localhost", None, names=LOCAL)
+    check_req_x509_shape(c, ["subjectAltName=DNS:localhost,IP:127.0.0.1"])
+    out("tls/req-x509-ca-no-ku.crt", pem(c))
+    expect("tls/req-x509-ca-no-ku.crt",
+           "openssl req -x509 style: CA:TRUE, SAN localhost + 127.0.0.1, no KeyUsage: loads in Chrome/Edge",
+           ("CN=localhost", [CA_SERVER, "rfc5280.ca-without-key-usage", "cabf.eku-server-auth", "cabf.ku-absent", LONG]))
+
+    c, _ = req_x509("req-x509-ca-serverauth-no-san", "intranet.corp.example.com", ["KE"], ekus=(SERVER,))
+    check_req_x509_shape(c, ["keyUsage=keyEncipherment", "extendedKeyUsage=serverAuth"])
+    out("tls/req-x509-ca-serverauth-no-san.crt", pem(c))
+    expect("tls/req-x509-ca-serverauth-no-san.crt",
+           "openssl req -x509 style: CA:TRUE, no SAN but EKU serverAuth (server-shaped), KU {KE}",
+           ("CN=intranet.corp.example.com", [CA_SERVER, "browser.ku-lacks-digital-signature", "browser.no-dns-or-ip-san",
+                                             "rfc5280.ca-lacks-key-cert-sign", "cabf.cn-not-in-san", LONG]))
+
     def leaf(label: str, host: str | None, kind: str, bits, *, ekus=(SERVER,), issuer=ICA,
              nb=DEFAULT_NOT_BEFORE, na=DEFAULT_NOT_AFTER, with_san=True, rsa_padding=None):
         """bits=None: no KeyUsage extension; ekus=None: no ExtendedKeyUsage extension."""
@@ -537,60 +632,58 @@ def main() -> None:
         return build(label=label, subject=cn(host), key_=k, issuer=issuer, not_before=nb,
                      not_after=na, exts=exts, rsa_padding=rsa_padding), k
 
-    LONG = "cabf.validity-too-long"
-    NO_NR = "vendor.ku-lacks-non-repudiation"
 
     # ---------------- Other leaf cases ----------------
     good_rsa, good_rsa_key = leaf("good-rsa", "www.example.com", "rsa2048", ["DS", "KE"])
     out("tls/good-rsa.crt", pem(good_rsa))
-    GOOD_RSA = ("CN=www.example.com", [LONG, NO_NR])
+    GOOD_RSA = ("CN=www.example.com", [LONG])
     expect("tls/good-rsa.crt",
            "Well-formed RSA server leaf (KU {DS,KE} critical) with a 10-year validity: only the CA/B validity rule "
-           "(and the vendor non-repudiation warning) fire", GOOD_RSA)
+           "fires (no vendor made it, so vendor guidance does not apply)", GOOD_RSA)
 
     good_ec, _ = leaf("good-ec-p256", "ec.example.com", "p256", ["DS"], na=d(2027, 2, 10))
     out("tls/good-ec-p256.crt", pem(good_ec))
-    GOOD_EC = ("CN=ec.example.com", [NO_NR])  # 394 days valid, 71 days left
+    GOOD_EC = ("CN=ec.example.com", [])  # 394 days valid, 71 days left
     expect("tls/good-ec-p256.crt",
            "Best-practice EC P-256 leaf (KU {DS}, 394 days): clean in browser, rfc5280 and cabf profiles", GOOD_EC)
 
     c, _ = leaf("ec-key-encipherment", "ec-ke.example.com", "p256", ["DS", "KE"])
     out("tls/ec-key-encipherment.crt", pem(c))
     expect("tls/ec-key-encipherment.crt", "EC key with keyEncipherment (meaningless for EC)",
-           ("CN=ec-ke.example.com", ["rfc5280.ec-key-encipherment", "cabf.ec-ku-encipherment", LONG, NO_NR]))
+           ("CN=ec-ke.example.com", ["rfc5280.ec-key-encipherment", "cabf.ec-ku-encipherment", LONG]))
 
     c, _ = leaf("ec-p384-ku-no-ds", "ec384.example.com", "p384", ["KA"])
     out("tls/ec-p384-ku-no-ds.crt", pem(c))
     expect("tls/ec-p384-ku-no-ds.crt", "EC P-384 leaf with KU {keyAgreement} only -- lacks digitalSignature",
            ("CN=ec384.example.com", ["browser.ku-lacks-digital-signature", "cabf.ec-ku-lacks-digital-signature",
-                                     LONG, NO_NR]))
+                                     LONG]))
 
     c, _ = leaf("cn-only", "cn-only.example.com", "rsa2048", ["DS", "KE"], with_san=False)
     out("tls/cn-only.crt", pem(c))
     expect("tls/cn-only.crt", "Host name only in the subject CN, no SAN extension",
-           ("CN=cn-only.example.com", ["browser.no-dns-or-ip-san", "cabf.cn-not-in-san", LONG, NO_NR]))
+           ("CN=cn-only.example.com", ["browser.no-dns-or-ip-san", "cabf.cn-not-in-san", LONG]))
 
     c, _ = leaf("sha1-signature", "sha1.example.com", "rsa2048", ["DS", "KE"])
     c = resign_legacy(c, int_key, "sha1")
     out("tls/sha1-signature.crt", pem(c))
     expect("tls/sha1-signature.crt", "Leaf signed by the issuing CA with sha1WithRSAEncryption",
-           ("CN=sha1.example.com", ["browser.weak-signature-hash", LONG, NO_NR]))
+           ("CN=sha1.example.com", ["browser.weak-signature-hash", LONG]))
 
     c, _ = leaf("md5-signature", "md5.example.com", "rsa2048", ["DS", "KE"])
     c = resign_legacy(c, int_key, "md5")
     out("tls/md5-signature.crt", pem(c))
     expect("tls/md5-signature.crt", "Leaf signed by the issuing CA with md5WithRSAEncryption",
-           ("CN=md5.example.com", ["browser.weak-signature-hash", LONG, NO_NR]))
+           ("CN=md5.example.com", ["browser.weak-signature-hash", LONG]))
 
     c, _ = leaf("rsa-1024", "rsa1024.example.com", "rsa1024", ["DS", "KE"])
     out("tls/rsa-1024.crt", pem(c))
     expect("tls/rsa-1024.crt", "RSA-1024 leaf key",
-           ("CN=rsa1024.example.com", ["browser.rsa-key-too-small", LONG, NO_NR]))
+           ("CN=rsa1024.example.com", ["browser.rsa-key-too-small", LONG]))
 
     c, _ = leaf("dsa-2048", "dsa.example.com", "dsa2048", ["DS"], issuer=None)
     keep_or("tls/dsa-2048.crt", c)
     expect("tls/dsa-2048.crt", "Self-signed DSA-2048 leaf (dsa-with-SHA256): a key type browsers do not accept",
-           ("CN=dsa.example.com", ["browser.unsupported-key-algorithm", LONG, NO_NR]))
+           ("CN=dsa.example.com", ["browser.unsupported-key-algorithm", LONG]))
 
     c, _ = leaf("rsa-pss", "pss.example.com", "rsa2048", ["DS", "KE"], issuer=None,
                 rsa_padding=padding.PSS(padding.MGF1(hashes.SHA256()), 32))
@@ -598,23 +691,23 @@ def main() -> None:
     expect("tls/rsa-pss.crt",
            "Self-signed RSA leaf (rsaEncryption key) signed with RSASSA-PSS SHA-256/MGF1-SHA-256/salt 32: "
            "parses and is not weak",
-           ("CN=pss.example.com", [LONG, NO_NR]))
+           ("CN=pss.example.com", [LONG]))
 
     c, _ = leaf("expired", "expired.example.com", "rsa2048", ["DS", "KE"], nb=d(2018, 1, 1), na=d(2020, 1, 1))
     out("tls/expired.crt", pem(c))
     expect("tls/expired.crt", "Expired in 2020 (validity started before 2020-09-01, so no CA/B length limit)",
-           ("CN=expired.example.com", ["browser.expired", NO_NR]))
+           ("CN=expired.example.com", ["browser.expired"]))
 
     c, _ = leaf("not-yet-valid", "future.example.com", "rsa2048", ["DS", "KE"], nb=d(2040, 1, 1), na=d(2041, 1, 1))
     out("tls/not-yet-valid.crt", pem(c))
     expect("tls/not-yet-valid.crt", "Valid only from 2040; 366 days exceeds the 200-day limit for notBefore >= 2026-03-15",
-           ("CN=future.example.com", ["browser.not-yet-valid", LONG, NO_NR]))
+           ("CN=future.example.com", ["browser.not-yet-valid", LONG]))
 
     c, _ = leaf("expiring-soon", "expiring.example.com", "rsa2048", ["DS", "KE"],
                 nb=d(2026, 6, 1), na=d(2026, 12, 15))
     out("tls/expiring-soon.crt", pem(c))
     expect("tls/expiring-soon.crt", "Expires 14 days after the reference time; 197-day validity is within the 200-day limit",
-           ("CN=expiring.example.com", ["browser.expiring-soon", NO_NR]))
+           ("CN=expiring.example.com", ["browser.expiring-soon"]))
 
     c, _ = leaf("client-auth-only", "client.example.com", "rsa2048", ["DS", "KE"], ekus=(CLIENT,))
     out("tls/client-auth-only.crt", pem(c))
@@ -628,12 +721,12 @@ def main() -> None:
     out("tls/ku-empty.crt", pem(c))
     expect("tls/ku-empty.crt", "KeyUsage present with no bit set (zero-length BIT STRING 03 01 00)",
            ("CN=ku-empty.example.com", ["browser.ku-lacks-digital-signature", "browser.rsa-ku-lacks-key-encipherment",
-                                        "rfc5280.ku-no-bits", LONG, NO_NR]))
+                                        "rfc5280.ku-no-bits", LONG]))
 
     c, _ = leaf("keycertsign-leaf", "keycertsign.example.com", "rsa2048", ["DS", "KE", "KCS"])
     out("tls/keycertsign-leaf.crt", pem(c))
     expect("tls/keycertsign-leaf.crt", "CA:FALSE leaf asserting keyCertSign",
-           ("CN=keycertsign.example.com", ["rfc5280.key-cert-sign-without-ca", "cabf.ku-forbidden-bits", LONG, NO_NR]))
+           ("CN=keycertsign.example.com", ["rfc5280.key-cert-sign-without-ca", "cabf.ku-forbidden-bits", LONG]))
 
     c, _ = leaf("no-ku-selfsigned", "plain.example.com", "rsa2048", None, issuer=None)
     out("tls/no-ku-selfsigned.crt", pem(c))
@@ -647,7 +740,7 @@ def main() -> None:
     expect("tls/no-eku.crt",
            "Leaf without an ExtendedKeyUsage extension: usable for any purpose, so server-capable; "
            "CA/B requires an explicit serverAuth",
-           ("CN=noeku.example.com", ["cabf.eku-server-auth", LONG, NO_NR]))
+           ("CN=noeku.example.com", ["cabf.eku-server-auth", LONG]))
 
     # encipherOnly without keyAgreement: cryptography's KeyUsage refuses it (and cannot even parse
     # it back), so build {DS,KE,KA} and swap the BIT STRING for {DS,KE,EO}. Both are one content
@@ -666,7 +759,7 @@ def main() -> None:
            "KeyUsage {DS,KE,encipherOnly} without keyAgreement (BIT STRING 03 02 00 A1; built by re-encoding "
            "the TBS, since cryptography refuses it)",
            ("CN=encipher-only.example.com", ["rfc5280.encipher-decipher-only-without-key-agreement",
-                                             "cabf.ku-forbidden-bits", LONG, NO_NR]))
+                                             "cabf.ku-forbidden-bits", LONG]))
 
     # Negative serial: cryptography refuses to build one, so swap the serial INTEGER of a normal
     # build (16 octets, first octet 0x01..0x7f) for one whose first octet is 0x80 -- same length,
@@ -683,7 +776,7 @@ def main() -> None:
     expect("tls/negative-serial.crt",
            "Serial number INTEGER is negative (16 octets, first octet 0x80; built by re-encoding the TBS, "
            "since cryptography refuses it)",
-           ("CN=negative-serial.example.com", ["rfc5280.serial-number-invalid", LONG, NO_NR]))
+           ("CN=negative-serial.example.com", ["rfc5280.serial-number-invalid", LONG]))
 
     # ---------------- Bundles and containers ----------------
     chain = [good_rsa, inter, root]
@@ -695,6 +788,11 @@ def main() -> None:
     out("bundle/chain-crlf.pem", b"".join(pem(x) for x in chain).replace(b"\n", b"\r\n"))
     expect("bundle/chain-crlf.pem", "The same chain with CRLF line endings and nothing between the blocks",
            GOOD_RSA, (INT_SUBJ, []), (ROOT_SUBJ, []))
+
+    out("bundle/chain-out-of-order.pem", b"".join(pem(x) for x in [good_rsa, root, inter]))
+    expect("bundle/chain-out-of-order.pem",
+           "Leaf, root, issuing CA: out of issuing order (judged as a presented chain, browser.chain-out-of-order)",
+           GOOD_RSA, (ROOT_SUBJ, []), (INT_SUBJ, []))
 
     ec_chain = [good_ec, inter, root]
     with tempfile.TemporaryDirectory() as tmp:
@@ -890,17 +988,29 @@ def _certs_from_der_pkcs7(buf: bytes) -> list[bytes]:
     return certs
 
 
+FRIENDLY_NAMES: dict[bytes, str] = {}  # certificate DER -> PKCS#12 friendlyName, filled by _load_file
+
+
 def _load_file(rel: str) -> list[x509.Certificate] | None:
     data = (HERE / rel).read_bytes()
     if rel.endswith(".pfx"):
         try:
-            _, c, extra = pkcs12.load_key_and_certificates(data, PASSWORD.encode())
-            return [c, *extra]
+            p12 = pkcs12.load_pkcs12(data, PASSWORD.encode())
+            bags = ([p12.cert] if p12.cert else []) + list(p12.additional_certs)
+            for bag in bags:
+                if bag.friendly_name is not None:
+                    FRIENDLY_NAMES[der(bag.certificate)] = bag.friendly_name.decode()
+            return [bag.certificate for bag in bags]
         except Exception:
             try:  # legacy RC2-40 may need OpenSSL's legacy provider
                 p = openssl("pkcs12", "-in", str(HERE / rel), "-nokeys", "-legacy", "-passin",
                             "env:CERTAUDIT_PFX_PASSWORD", env_extra={"CERTAUDIT_PFX_PASSWORD": PASSWORD})
-                return x509.load_pem_x509_certificates(p)
+                certs = x509.load_pem_x509_certificates(p)
+                names = re.findall(rb"friendlyName: (.*)\n", p)
+                if len(names) == len(certs):
+                    for c, n in zip(certs, names):
+                        FRIENDLY_NAMES[der(c)] = n.decode()
+                return certs
             except RuntimeError:
                 return None
     if data.startswith(b"\x30"):
@@ -999,13 +1109,6 @@ def evaluate(c: x509.Certificate) -> list[str]:
     bc = _ext(c, x509.BasicConstraints)
     is_ca = bool(bc and bc.ca)
     self_issued = c.subject.public_bytes() == c.issuer.public_bytes()
-    if (is_ca or c.version == x509.Version.v1) and self_issued:
-        role = "root"
-    elif is_ca:
-        role = "intermediate"
-    else:
-        role = "leaf"
-    leaf_ = role == "leaf"
     eku_ = _ext(c, x509.ExtendedKeyUsage)
     eku_set = set(eku_) if eku_ is not None else None
     any_eku = ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE
@@ -1013,6 +1116,15 @@ def evaluate(c: x509.Certificate) -> list[str]:
     san_ = _ext(c, x509.SubjectAlternativeName)
     dns = san_.get_values_for_type(x509.DNSName) if san_ else []
     ips = [str(i) for i in san_.get_values_for_type(x509.IPAddress)] if san_ else []
+    # A self-issued CA shaped like a server certificate (DNS/IP SAN, or EKU serverAuth) is judged as a leaf.
+    server_shaped = bool(dns or ips) or (eku_set is not None and SERVER in eku_set)
+    if (is_ca or c.version == x509.Version.v1) and self_issued:
+        role = "leaf" if is_ca and server_shaped else "root"
+    elif is_ca:
+        role = "intermediate"
+    else:
+        role = "leaf"
+    leaf_ = role == "leaf"
     cns = [a.value for a in c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     host_named = bool(dns or ips) or any(_HOST.match(v) for v in cns)
     pub = c.public_key()
@@ -1036,6 +1148,8 @@ def evaluate(c: x509.Certificate) -> list[str]:
         f.append("browser.ku-lacks-digital-signature")
     if leaf_ and server and is_rsa and has_ku and "KE" not in bits:
         f.append("browser.rsa-ku-lacks-key-encipherment")
+    if leaf_ and is_ca:
+        f.append("browser.ca-marked-server-certificate")
     if leaf_ and host_named and eku_set is not None and SERVER not in eku_set and any_eku not in eku_set:
         f.append("browser.eku-lacks-server-auth")
     if leaf_ and server and not dns and not ips:
@@ -1053,9 +1167,7 @@ def evaluate(c: x509.Certificate) -> list[str]:
     if not expired and not future and days_left < EXPIRY_DAYS:
         f.append("browser.expiring-soon")
 
-    # vendor
-    if leaf_ and server and has_ku and "NR" not in bits:
-        f.append("vendor.ku-lacks-non-repudiation")
+    # vendor: only where a product history recognises the certificate (installer shape or friendlyName)
     shape = False
     if self_issued and leaf_ and is_rsa and len(c.subject.rdns) == 1:
         attrs = list(c.subject.rdns[0])
@@ -1063,6 +1175,10 @@ def evaluate(c: x509.Certificate) -> list[str]:
                 and _HOST.match(attrs[0].value):
             fq = attrs[0].value.lower()
             shape = {x.lower() for x in dns} == {fq, fq.split(".")[0]}
+    name = FRIENDLY_NAMES.get(der(c), "")
+    named = bool(re.search(r"(?i)veeam one|service provider console|vspc|enterprise manager|vbem", name))
+    if (shape or named) and leaf_ and server and has_ku and "NR" not in bits:
+        f.append("vendor.ku-lacks-non-repudiation")
     matches = shape and any((kus is None and not has_ku) or (kus is not None and has_ku and kus == bits)
                             for _, kus in _PRODUCT_KU)
     if matches and has_ku and "DS" not in bits:

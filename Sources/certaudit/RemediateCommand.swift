@@ -65,6 +65,8 @@ struct RemediateCommand: ParsableCommand {
 
     @OptionGroup var ruleOptions: RuleOptions
 
+    @OptionGroup var vendorOptions: VendorOptions
+
     func run() throws {
         guard let keyMode = RemediationRequest.KeyMode(rawValue: key) else {
             throw UsageFailure("--key takes new or reuse (got '\(key)')")
@@ -108,6 +110,7 @@ struct RemediateCommand: ParsableCommand {
         var request = RemediationRequest(
             profile: chosen, target: target, rules: rules, products: catalog.products, now: now,
             destination: destination, manifestFolder: out ?? (inPlace ? Self.folder(of: paths[0]) : "certaudit-remediated"))
+        request.declaredVendors = try vendorOptions.declared(catalog: catalog, configured: nil)
         request.keyMode = keyMode
         request.keySpec = spec
         request.signingRequest = csr

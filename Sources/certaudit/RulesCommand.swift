@@ -16,13 +16,17 @@ struct RulesCommand: ParsableCommand {
             let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
             for profile in catalog.profiles {
                 print("\(profile.name)\(profile.enabledByDefault ? " (default)" : "") — \(profile.title)")
+                if let scope = profile.scope {
+                    print("  applies to: \(scope)")
+                }
                 for rule in catalog.rules where rule.profile == profile.name {
                     print("  \(rule.severity.rawValue.padding(to: 8)) \(rule.id)  \(rule.title)")
                 }
                 print("")
             }
             for products in catalog.products {
-                print("products: \(products.vendor) — \(products.products.map(\.name).joined(separator: ", "))")
+                print(
+                    "products: \(products.vendor) (--vendor \(products.id)) — \(products.products.map(\.name).joined(separator: ", "))")
             }
         }
     }

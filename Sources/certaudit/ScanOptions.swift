@@ -17,6 +17,8 @@ struct ScanOptions: ParsableArguments {
 
     @OptionGroup var ruleOptions: RuleOptions
 
+    @OptionGroup var vendorOptions: VendorOptions
+
     @Option(help: "Warn about certificates expiring within this many days (default 30).")
     var expiryDays: Int?
 
@@ -91,7 +93,11 @@ struct ScanOptions: ParsableArguments {
         var scanner = Scanner(
             walker: InputWalker(options: walk),
             decoder: ContainerDecoder(passwords: try PasswordOptions.candidates(passwordFile: passwordFile)),
-            auditor: Auditor(rules: rules, products: catalog.products, context: EvaluationContext(now: now, parameters: parameters)))
+            auditor: Auditor(
+                rules: rules, products: catalog.products,
+                context: EvaluationContext(
+                    now: now, parameters: parameters,
+                    declaredVendors: try vendorOptions.declared(catalog: catalog, configured: configuration?.vendors))))
         scanner.endpointTimeoutMilliseconds = timeout * 1000
         return Prepared(scanner: scanner, rules: rules, now: now, configuration: configuration)
     }

@@ -40,11 +40,19 @@ public struct CertificateFacts: Sendable {
         basicConstraints?.isCA ?? false
     }
 
+    /// The role its basicConstraints (and version) declare, before anything about how it is used is
+    /// known. `EvaluationInput.role` is the role the rules judge it in.
     public var role: CertificateRole {
         if isCA || (version == 1 && selfIssued) {
             return selfIssued ? .root : .intermediate
         }
         return .leaf
+    }
+
+    /// Shaped like a TLS server certificate: a DNS or IP SubjectAltName, or an ExtendedKeyUsage that
+    /// lists serverAuth. `openssl req -x509` marks such certificates CA:TRUE by default.
+    public var serverShaped: Bool {
+        !hostNames.isEmpty || (extendedKeyUsage?.purposes.contains("serverAuth") ?? false)
     }
 
     public var serialHex: String {

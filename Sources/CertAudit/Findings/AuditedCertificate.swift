@@ -7,6 +7,9 @@ public struct AuditedCertificate: Sendable {
     public var location: String
     public var friendlyName: String?
     public var facts: CertificateFacts
+    /// The role the rules judged it in (see `RoleBasis`); `facts.role` is the declared one.
+    public var role: CertificateRole
+    public var roleBasis: RoleBasis
     public var products: [ProductMatch]
     /// Sorted: most severe first, then by rule id.
     public var findings: [Finding]

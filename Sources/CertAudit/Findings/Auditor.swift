@@ -10,23 +10,45 @@ public struct Auditor: Sendable {
         self.context = context
     }
 
-    public func audit(_ facts: CertificateFacts, container: ContainerKind, friendlyName: String?) -> (
-        products: [ProductMatch], findings: [Finding]
-    ) {
-        var input = EvaluationInput(facts: facts, container: container, friendlyName: friendlyName, context: context)
+    /// What the rules said about one certificate, and the role they judged it in.
+    public struct Verdict: Sendable {
+        public var role: CertificateRole
+        public var roleBasis: RoleBasis
+        public var products: [ProductMatch]
+        public var vendorScope: [VendorScope]
+        /// Sorted: most severe first, then by rule id.
+        public var findings: [Finding]
+    }
+
+    public func audit(
+        _ facts: CertificateFacts, container: ContainerKind, friendlyName: String?, presentation: Presentation? = nil
+    ) -> Verdict {
+        var input = EvaluationInput(
+            facts: facts, container: container, friendlyName: friendlyName, context: context, presentation: presentation)
         for catalog in products {
+            if let scope = catalog.scope(input) {
+                input.vendorScope.append(scope)
+            }
             input.products += catalog.matches(input)
         }
+        // Every finding on a CA-marked certificate judged as a server certificate says so.
+        let note = input.roleNote.map { " (This certificate is \($0).)" }
         var findings: [Finding] = []
         for rule in rules where rule.fires(on: input) {
+            var message = rule.message.render(input)
+            if let note, !rule.message.factNames.contains("role.note") {
+                message += note
+            }
             findings.append(
                 Finding(
                     ruleId: rule.id, profile: rule.profile, severity: rule.severity, title: rule.title,
-                    message: rule.message.render(input), remediation: rule.remediation,
+                    message: message, remediation: rule.remediation,
                     citation: rule.citations.first.map { $0.url ?? $0.title } ?? ""))
         }
         findings.sort { ($0.severity, $1.ruleId) > ($1.severity, $0.ruleId) }
-        return (input.products, findings)
+        return Verdict(
+            role: input.role, roleBasis: input.roleBasis, products: input.products, vendorScope: input.vendorScope,
+            findings: findings)
     }
 
     /// Reads, decodes, parses and audits one file's bytes.
@@ -35,23 +57,31 @@ public struct Auditor: Sendable {
         return audit(decoder.decode(bytes, name: name), path: path)
     }
 
-    /// Parses and audits what an input held.
+    /// Parses and audits what an input held. Certificates a live server presented are judged as a chain:
+    /// the first is the server's, whatever its CA flag, and the order is checked.
     public func audit(_ decoded: DecodedInput, path: String) -> FileReport {
         var report = FileReport(path: path)
         report.problems = decoded.problems
         report.skipReason = decoded.skipReason
+        var parsed: [(ExtractedCertificate, CertificateFacts)] = []
         for extracted in decoded.certificates {
             do {
-                let facts = try LenientCertificateParser.parse(extracted.der)
-                let verdict = audit(facts, container: extracted.container, friendlyName: extracted.friendlyName)
-                report.certificates.append(
-                    AuditedCertificate(
-                        index: report.certificates.count, container: extracted.container, location: extracted.location,
-                        friendlyName: extracted.friendlyName, facts: facts, products: verdict.products,
-                        findings: verdict.findings))
+                parsed.append((extracted, try LenientCertificateParser.parse(extracted.der)))
             } catch {
                 report.problems.append("\(extracted.location): \(error)")
             }
+        }
+        let presented = parsed.allSatisfy { $0.0.container == .tls } && !parsed.isEmpty
+        let presentations = presented ? Presentation.chain(parsed.map(\.1)) : []
+        for (position, (extracted, facts)) in parsed.enumerated() {
+            let verdict = audit(
+                facts, container: extracted.container, friendlyName: extracted.friendlyName,
+                presentation: presented ? presentations[position] : nil)
+            report.certificates.append(
+                AuditedCertificate(
+                    index: report.certificates.count, container: extracted.container, location: extracted.location,
+                    friendlyName: extracted.friendlyName, facts: facts, role: verdict.role, roleBasis: verdict.roleBasis,
+                    products: verdict.products, findings: verdict.findings))
         }
         return report
     }

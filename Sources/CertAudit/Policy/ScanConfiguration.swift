@@ -11,12 +11,14 @@ public struct ScanConfiguration: Sendable {
     /// Rule folders, resolved against the configuration file's folder.
     public var ruleFolders: [String]?
     public var baseline: String?
+    /// Vendor ids whose guidance applies to every certificate (`vendor: [veeam]`).
+    public var vendors: [String]?
     public var waivers: [Waiver] = []
     public var file: String
 
     public static let fileName = ".certaudit.yaml"
 
-    static let keys = ["profiles", "failOn", "include", "exclude", "expiryDays", "rules", "baseline", "waivers"]
+    static let keys = ["profiles", "vendor", "failOn", "include", "exclude", "expiryDays", "rules", "baseline", "waivers"]
 
     /// `.certaudit.yaml` in the first scan path when it is a folder.
     public static func locate(scanPaths: [String]) -> String? {
@@ -50,6 +52,7 @@ public struct ScanConfiguration: Sendable {
             relative.hasPrefix("/") ? relative : folder + "/" + relative
         }
         if let value = fields["profiles"] { configuration.profiles = try reader.strings(value, "profiles") }
+        if let value = fields["vendor"] { configuration.vendors = try reader.strings(value, "vendor") }
         if let value = fields["failOn"] {
             let text = try reader.string(value, "failOn")
             guard text == "never" || Severity(rawValue: text) != nil else {

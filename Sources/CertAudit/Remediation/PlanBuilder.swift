@@ -62,6 +62,11 @@ struct PlanBuilder {
         case .reuse(let material, _): spec = material.spec
         }
 
+        // basicConstraints: every replacement is an end-entity certificate.
+        if facts.isCA {
+            changes.append("basicConstraints CA:TRUE → CA:FALSE (it was marked as a CA but is a server certificate; it issued nothing found in this run)")
+        }
+
         // KeyUsage from the profile and the key type.
         let keyUsage = request.target.keyUsage(for: spec)
         let newKeyUsage = "{" + keyUsage.names.joined(separator: ", ") + "}"

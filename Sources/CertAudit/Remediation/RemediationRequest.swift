@@ -17,6 +17,8 @@ public struct RemediationRequest: Sendable {
     /// The rules that choose what to fix and re-audit every replacement.
     public var rules: [Rule]
     public var products: [ProductCatalog]
+    /// Vendor ids whose guidance applies to every certificate (`--vendor`).
+    public var declaredVendors: Set<String> = []
     public var now: UnixTime
     public var keyMode: KeyMode = .new
     public var keySpec: KeySpec?

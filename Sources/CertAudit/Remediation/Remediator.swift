@@ -10,7 +10,7 @@ public struct Remediator: Sendable {
 
     public init(request: RemediationRequest) {
         self.request = request
-        auditor = Auditor(rules: request.rules, products: request.products, context: EvaluationContext(now: request.now))
+        auditor = Auditor(rules: request.rules, products: request.products, context: EvaluationContext(now: request.now, declaredVendors: request.declaredVendors))
     }
 
     /// One input file and what is planned for its certificates.
@@ -41,9 +41,7 @@ public struct Remediator: Sendable {
 
     private func collect(_ roots: [String], into result: inout RemediationResult) -> [FileWork] {
         let decoder = ContainerDecoder(passwords: request.passwords, keepSecrets: true)
-        let builder = PlanBuilder(request: request)
-        let selectedProfiles = Array(Set(request.rules.map(\.profile))).sorted().joined(separator: ", ")
-        var work: [FileWork] = []
+        var files: [FileWork] = []
         for root in roots {
             InputWalker(options: WalkOptions()).walk([root]) { item in
                 let path: String
@@ -79,35 +77,64 @@ public struct Remediator: Sendable {
                         result.failed.append(.init(source: path, index: nil, reason: "\(extracted.location): not a readable certificate"))
                         continue
                     }
-                    let index = file.certificates.count
                     file.certificates.append((extracted, facts))
-                    let findings = auditor.audit(facts, container: extracted.container, friendlyName: extracted.friendlyName).findings
-                    let fixable = findings.filter { $0.severity >= .warning }
-                    guard facts.role == .leaf else {
-                        result.skipped.append(.init(source: path, index: index, reason: "\(facts.role.rawValue) CA certificate: CA certificates are not re-issued"))
-                        continue
-                    }
-                    guard !fixable.isEmpty else {
-                        result.skipped.append(.init(source: path, index: index, reason: "no error or warning under \(selectedProfiles)"))
-                        continue
-                    }
-                    let source = PlanBuilder.Source(
-                        path: path, decoded: decoded, certificateDER: Array(extracted.der), index: index,
-                        container: extracted.container, friendlyName: extracted.friendlyName)
-                    do throws(PlanBuilder.Refusal) {
-                        var plan = try builder.plan(facts, source: source)
-                        plan.changes.insert("fixes: " + fixable.map(\.ruleId).joined(separator: ", "), at: 0)
-                        file.plans[index] = plan
-                    } catch {
-                        result.failed.append(.init(source: path, index: index, reason: error.reason))
-                    }
                 }
-                if !file.plans.isEmpty {
-                    work.append(file)
-                }
+                files.append(file)
             }
         }
-        return work
+        // Every certificate read in this run, to tell whether a CA-marked one issued any of them.
+        let everything = files.flatMap { file in
+            file.certificates.indices.map { (file.path, $0, file.certificates[$0].facts) }
+        }
+        for position in files.indices {
+            plan(&files[position], everything: everything, into: &result)
+        }
+        return files.filter { !$0.plans.isEmpty }
+    }
+
+    /// Decides, for each certificate of one file, whether and how it is re-issued.
+    private func plan(
+        _ file: inout FileWork, everything: [(path: String, index: Int, facts: CertificateFacts)],
+        into result: inout RemediationResult
+    ) {
+        let builder = PlanBuilder(request: request)
+        let selectedProfiles = Array(Set(request.rules.map(\.profile))).sorted().joined(separator: ", ")
+        let path = file.path
+        for (index, (extracted, facts)) in file.certificates.enumerated() {
+            let verdict = auditor.audit(facts, container: extracted.container, friendlyName: extracted.friendlyName)
+            let fixable = verdict.findings.filter { $0.severity >= .warning }
+            guard verdict.role == .leaf else {
+                result.skipped.append(
+                    .init(source: path, index: index, reason: "\(facts.role.rawValue) CA certificate: CA certificates are not re-issued"))
+                continue
+            }
+            guard !fixable.isEmpty else {
+                result.skipped.append(.init(source: path, index: index, reason: "no error or warning under \(selectedProfiles)"))
+                continue
+            }
+            if facts.isCA {
+                // Marked as a CA but judged as a server certificate: re-issued as an end-entity certificate,
+                // unless it did issue certificates, which a CA:FALSE replacement would orphan.
+                let issued = everything.filter { $0.facts.sha256 != facts.sha256 && facts.issued($0.facts) }
+                if let first = issued.first {
+                    result.skipped.append(
+                        .init(
+                            source: path, index: index,
+                            reason: "marked as a CA and shaped as a server certificate, but it issued \(issued.count) certificate(s) found in this run (first: \(first.path) #\(first.index), \(first.facts.subject.rfc4514)): a CA:FALSE replacement would break them. Issue the server a certificate of its own from this CA (or another) instead"))
+                    continue
+                }
+            }
+            let source = PlanBuilder.Source(
+                path: path, decoded: file.decoded, certificateDER: Array(extracted.der), index: index,
+                container: extracted.container, friendlyName: extracted.friendlyName)
+            do throws(PlanBuilder.Refusal) {
+                var plan = try builder.plan(facts, source: source)
+                plan.changes.insert("fixes: " + fixable.map(\.ruleId).joined(separator: ", "), at: 0)
+                file.plans[index] = plan
+            } catch {
+                result.failed.append(.init(source: path, index: index, reason: error.reason))
+            }
+        }
     }
 
     // MARK: - Keys

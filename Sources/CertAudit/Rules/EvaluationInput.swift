@@ -4,14 +4,115 @@ public struct EvaluationInput: Sendable {
     public var container: ContainerKind
     public var friendlyName: String?
     public var context: EvaluationContext
+    /// Set when a live server presented the certificate: its place in the presented chain.
+    public var presentation: Presentation?
     /// Product installer defaults this certificate matches (filled by `ProductCatalog`).
     public var products: [ProductMatch] = []
+    /// Vendors whose guidance applies to this certificate, and why (filled by `ProductCatalog` and
+    /// `EvaluationContext.declaredVendors`).
+    public var vendorScope: [VendorScope] = []
+    /// The role the rules judge the certificate in, and why (see `RoleBasis`).
+    public let role: CertificateRole
+    public let roleBasis: RoleBasis
 
-    public init(facts: CertificateFacts, container: ContainerKind, friendlyName: String?, context: EvaluationContext) {
+    public init(
+        facts: CertificateFacts, container: ContainerKind, friendlyName: String?, context: EvaluationContext,
+        presentation: Presentation? = nil
+    ) {
         self.facts = facts
         self.container = container
         self.friendlyName = friendlyName
         self.context = context
+        self.presentation = presentation
+        (role, roleBasis) = EvaluationInput.judgedRole(facts, presentation: presentation)
+    }
+
+    /// Chrome/Edge judge the certificate a server presents first by the server rules, whatever its CA
+    /// flag; on disk, a self-issued CA shaped like a server certificate is judged as one.
+    static func judgedRole(_ facts: CertificateFacts, presentation: Presentation?) -> (CertificateRole, RoleBasis) {
+        let declared = facts.role
+        if let presentation, presentation.index == 0 {
+            return (.leaf, declared == .leaf ? .declared : .presentedFirst)
+        }
+        if presentation == nil, declared == .root, facts.isCA, facts.serverShaped {
+            return (.leaf, .serverShaped)
+        }
+        return (declared, .declared)
+    }
+
+    /// A sentence for findings on a certificate whose judged role is not its declared one; nil otherwise.
+    public var roleNote: String? {
+        switch roleBasis {
+        case .declared:
+            return nil
+        case .presentedFirst:
+            return "marked as a CA (basicConstraints CA:TRUE) but presented first by the server, so judged as its server certificate"
+        case .serverShaped:
+            var shape: [String] = []
+            if !facts.hostNames.isEmpty {
+                shape.append("SubjectAltName " + facts.hostNames.joined(separator: ", "))
+            }
+            if facts.extendedKeyUsage?.purposes.contains("serverAuth") ?? false {
+                shape.append("ExtendedKeyUsage serverAuth")
+            }
+            return "marked as a CA (basicConstraints CA:TRUE) but shaped as a server certificate ("
+                + shape.joined(separator: "; ") + "), so judged as one"
+        }
+    }
+}
+
+/// A certificate's place in the chain a live server presented.
+public struct Presentation: Sendable, Hashable {
+    /// 0-based position in the order the server sent the certificates.
+    public var index: Int
+    /// How many certificates the server presented.
+    public var count: Int
+    /// The first place where the chain is not in issuing order: "certificate 2 (…) did not issue
+    /// certificate 1 (…)"; nil when every certificate is followed by its issuer (by name).
+    public var orderProblem: String?
+
+    public init(index: Int, count: Int, orderProblem: String?) {
+        self.index = index
+        self.count = count
+        self.orderProblem = orderProblem
+    }
+
+    /// Presentations for a chain in the order presented. Each certificate but the last should be issued
+    /// (by name, and by key identifier where both are present) by the one after it (RFC 5246 §7.4.2;
+    /// RFC 8446 §4.4.2 lets the later ones come in any order, which many clients do not accept).
+    public static func chain(_ certificates: [CertificateFacts]) -> [Presentation] {
+        var problem: String?
+        for (position, certificate) in certificates.enumerated().dropLast() {
+            let next = certificates[position + 1]
+            if !next.issued(certificate) {
+                problem = "certificate \(position + 2) (\(next.subject.rfc4514)) did not issue certificate \(position + 1) (\(certificate.subject.rfc4514))"
+                break
+            }
+        }
+        return certificates.indices.map { Presentation(index: $0, count: certificates.count, orderProblem: problem) }
+    }
+}
+
+/// A vendor whose product guidance applies to a certificate.
+public struct VendorScope: Sendable, Hashable {
+    public enum Basis: String, Sendable {
+        /// The certificate has the shape the vendor's installers give their certificates.
+        case installerShape = "installer shape"
+        /// Its PKCS#12 friendlyName names one of the vendor's products.
+        case friendlyName
+        /// The user said the host runs the vendor's product (`--vendor`, `vendor:` in the configuration).
+        case declared
+    }
+
+    public var vendor: String
+    public var basis: Basis
+
+    public var label: String {
+        switch basis {
+        case .installerShape: "\(vendor) (installer shape)"
+        case .friendlyName: "\(vendor) (friendlyName)"
+        case .declared: "\(vendor) (declared with --vendor)"
+        }
     }
 }
 
@@ -19,12 +120,30 @@ public struct EvaluationInput: Sendable {
 public struct EvaluationContext: Sendable {
     public var now: UnixTime
     public var parameters: [String: Int]
+    /// Vendor ids (`ProductCatalog.id`) the user says this host's products come from: their guidance
+    /// applies to every certificate.
+    public var declaredVendors: Set<String>
 
     /// Parameters every rule file may use, with their defaults.
     public static let defaultParameters: [String: Int] = ["expiryDays": 30]
 
-    public init(now: UnixTime, parameters: [String: Int] = EvaluationContext.defaultParameters) {
+    public init(
+        now: UnixTime, parameters: [String: Int] = EvaluationContext.defaultParameters, declaredVendors: Set<String> = []
+    ) {
         self.now = now
         self.parameters = parameters
+        self.declaredVendors = declaredVendors
+    }
+}
+
+extension CertificateFacts {
+    /// This certificate's subject is `other`'s issuer, and its key identifier is `other`'s authority key
+    /// identifier when both are present. Signatures are not verified.
+    public func issued(_ other: CertificateFacts) -> Bool {
+        guard other.issuer.der == subject.der else { return false }
+        if let authority = other.authorityKeyIdentifier, let own = subjectKeyIdentifier {
+            return authority == own
+        }
+        return true
     }
 }

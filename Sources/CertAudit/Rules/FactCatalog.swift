@@ -57,8 +57,42 @@ public struct FactDefinition: Sendable {
 public enum FactCatalog {
     public static let all: [FactDefinition] = [
         FactDefinition(
-            name: "role", summary: "leaf, intermediate (CA, not self-issued) or root (self-issued CA or v1)",
+            name: "role",
+            summary: "the role the rules judge it in: leaf, intermediate or root as declared (role.declared), except that what a live server presents first is a leaf, and so is a self-issued CA shaped as a server certificate (role.basis)",
+            accessor: .enumeration { $0.role }),
+        FactDefinition(
+            name: "role.declared",
+            summary: "what basicConstraints and version declare: leaf, intermediate (CA, not self-issued) or root (self-issued CA or v1)",
             accessor: .enumeration { $0.facts.role }),
+        FactDefinition(
+            name: "role.basis",
+            summary: "why the role is what it is: declared, presented-first (a live server sent it first) or server-shaped (self-issued CA:TRUE with a DNS/IP SAN or serverAuth)",
+            accessor: .enumeration { $0.roleBasis }),
+        FactDefinition(
+            name: "role.note", summary: "a sentence saying why a CA-marked certificate is judged as a server certificate; empty otherwise",
+            accessor: .string { $0.roleNote ?? "" }),
+        FactDefinition(
+            name: "serverShaped", summary: "has a DNS or IP SubjectAltName, or an ExtendedKeyUsage with serverAuth",
+            accessor: .bool { $0.facts.serverShaped }),
+        FactDefinition(
+            name: "presented", summary: "a live server presented it (false for files)",
+            accessor: .bool { $0.presentation != nil }),
+        FactDefinition(
+            name: "presented.first", summary: "a live server presented it first: the certificate Chrome/Edge judge as the server's",
+            accessor: .bool { $0.presentation?.index == 0 }),
+        FactDefinition(
+            name: "presented.position", summary: "1-based position in the presented chain; 0 for files",
+            accessor: .int { ($0.presentation?.index).map { $0 + 1 } ?? 0 }),
+        FactDefinition(
+            name: "presented.count", summary: "how many certificates the server presented; 0 for files",
+            accessor: .int { $0.presentation?.count ?? 0 }),
+        FactDefinition(
+            name: "presented.inOrder",
+            summary: "every presented certificate is followed by its issuer (by name and key identifier); true for files",
+            accessor: .bool { $0.presentation?.orderProblem == nil }),
+        FactDefinition(
+            name: "presented.orderProblem", summary: "where the presented chain leaves issuing order; empty when in order",
+            accessor: .string { $0.presentation?.orderProblem ?? "" }),
         FactDefinition(
             name: "selfIssued", summary: "subject and issuer names are byte-identical",
             accessor: .bool { $0.facts.selfIssued }),
@@ -162,6 +196,13 @@ public enum FactCatalog {
         FactDefinition(
             name: "friendlyName", summary: "PKCS#12 friendlyName; empty when none",
             accessor: .string { $0.friendlyName ?? "" }),
+        FactDefinition(
+            name: "vendor.inScope",
+            summary: "a vendor's guidance applies: a product history's installer shape or friendlyName matches, or --vendor names the vendor",
+            accessor: .bool { !$0.vendorScope.isEmpty }),
+        FactDefinition(
+            name: "vendor.scope", summary: "the vendors whose guidance applies, and why",
+            accessor: .strings(vocabulary: nil) { $0.vendorScope.map(\.label) }),
         FactDefinition(
             name: "product.matched", summary: "the certificate matches a product installer default (rules/products)",
             accessor: .bool { !$0.products.isEmpty }),

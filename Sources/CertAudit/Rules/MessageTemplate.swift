@@ -7,10 +7,13 @@ public struct MessageTemplate: Sendable {
 
     private let parts: [Part]
     public let source: String
+    /// The facts the message shows.
+    public let factNames: Set<String>
 
     /// Returns nil and the unknown name when a placeholder names no fact.
     static func compile(_ source: String) -> Result<MessageTemplate, UnknownPlaceholder> {
         var parts: [Part] = []
+        var names = Set<String>()
         var rest = Substring(source)
         while let open = rest.firstIndex(of: "{") {
             guard let close = rest[open...].firstIndex(of: "}") else { break }
@@ -22,21 +25,23 @@ public struct MessageTemplate: Sendable {
                 parts.append(.text(String(rest[..<open])))
             }
             parts.append(.fact(fact.accessor))
+            names.insert(name)
             rest = rest[rest.index(after: close)...]
         }
         if !rest.isEmpty {
             parts.append(.text(String(rest)))
         }
-        return .success(MessageTemplate(parts: parts, source: source))
+        return .success(MessageTemplate(parts: parts, source: source, factNames: names))
     }
 
     struct UnknownPlaceholder: Error {
         var name: String
     }
 
-    private init(parts: [Part], source: String) {
+    private init(parts: [Part], source: String, factNames: Set<String>) {
         self.parts = parts
         self.source = source
+        self.factNames = factNames
     }
 
     public func render(_ input: EvaluationInput) -> String {

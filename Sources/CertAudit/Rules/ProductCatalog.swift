@@ -27,12 +27,34 @@ public struct ProductCatalog: Sendable {
         public var versions: [Version]
     }
 
+    /// What users name the vendor with (`--vendor veeam`): the file's `id`, or the vendor name in lower
+    /// case with other characters than letters and digits as '-'.
+    public var id: String
     public var vendor: String
     public var citation: Citation
     /// What every certificate of these installers looks like (names, self-signed, key type).
     public var installerShape: Condition
     public var products: [Product]
     public var file: String
+
+    /// Why this vendor's guidance applies to the certificate, or nil: its installer shape, a friendlyName
+    /// naming one of its products, or the user's word (`--vendor`).
+    public func scope(_ input: EvaluationInput) -> VendorScope? {
+        if input.context.declaredVendors.contains(id) {
+            return VendorScope(vendor: vendor, basis: .declared)
+        }
+        if installerShape.evaluate(input) {
+            return VendorScope(vendor: vendor, basis: .installerShape)
+        }
+        if let name = input.friendlyName, products.contains(where: { $0.friendlyName?.matches(name) ?? false }) {
+            return VendorScope(vendor: vendor, basis: .friendlyName)
+        }
+        return nil
+    }
+
+    static func defaultID(vendor: String) -> String {
+        String(vendor.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+    }
 
     public func matches(_ input: EvaluationInput) -> [ProductMatch] {
         guard installerShape.evaluate(input) else { return [] }

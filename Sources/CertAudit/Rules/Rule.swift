@@ -5,10 +5,18 @@ public struct Citation: Sendable, Hashable {
 }
 
 /// Sample files a rule must fire on (`triggers`) and must stay silent on (`passes`); the test suite runs
-/// them for every rule. Paths are resolved against the rule file's folder.
+/// them for every rule. Paths are resolved against the rule file's folder. `presented:PATH` judges the
+/// file's certificates as the chain a live server presents, in file order (for rules on live endpoints).
 public struct RuleExamples: Sendable {
     public var triggers: [String] = []
     public var passes: [String] = []
+
+    static let presentedPrefix = "presented:"
+
+    /// The example's path, and whether it stands for a presented chain.
+    static func parse(_ example: String) -> (path: String, presented: Bool) {
+        example.hasPrefix(presentedPrefix) ? (String(example.dropFirst(presentedPrefix.count)), true) : (example, false)
+    }
 }
 
 /// One audit rule, compiled from a rule file. A class: the engine walks rules for every certificate,
@@ -65,5 +73,7 @@ public struct Profile: Sendable {
     public var enabledByDefault: Bool
     /// What `certaudit remediate --profile NAME` issues; nil when the profile defines no target.
     public var remediation: RemediationTarget?
+    /// What the profile's rules apply to, in words, when the rule file narrows it with `applies:`.
+    public var scope: String?
     public var file: String
 }

@@ -16,20 +16,27 @@ public struct RuleExampleRunner: Sendable {
         let auditor = Auditor(rules: [rule], products: products, context: context)
         let decoder = ContainerDecoder(passwords: passwords)
         var failures: [String] = []
-        for path in rule.examples.triggers + rule.examples.passes {
+        for example in rule.examples.triggers + rule.examples.passes {
+            let (path, presented) = RuleExamples.parse(example)
             guard case .bytes(let bytes) = FileReader.load(path: path, limit: 10 * 1024 * 1024) else {
                 failures.append("example \(path) cannot be read")
                 continue
             }
-            let report = auditor.audit(bytes: bytes, path: path, decoder: decoder)
+            var decoded = decoder.decode(bytes, name: path)
+            if presented {
+                for index in decoded.certificates.indices {
+                    decoded.certificates[index].container = .tls
+                }
+            }
+            let report = auditor.audit(decoded, path: path)
             guard report.problems.isEmpty, let certificate = report.certificates.first else {
                 failures.append("example \(path) holds no readable certificate \(report.problems)")
                 continue
             }
             let fired = certificate.findings.contains { $0.ruleId == rule.id }
-            let shouldFire = rule.examples.triggers.contains(path)
+            let shouldFire = rule.examples.triggers.contains(example)
             if fired != shouldFire {
-                failures.append(shouldFire ? "did not fire on \(path)" : "fired on \(path), which must pass")
+                failures.append(shouldFire ? "did not fire on \(example)" : "fired on \(example), which must pass")
             }
         }
         return failures

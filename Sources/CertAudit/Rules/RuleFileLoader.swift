@@ -47,7 +47,8 @@ enum RuleFileLoader {
         throws(RuleLoadError) -> Contents
     {
         let fields = try reader.fields(
-            root, "a rule file", allowed: ["profile", "title", "summary", "default", "remediation", "rules"],
+            root, "a rule file",
+            allowed: ["profile", "title", "summary", "default", "applies", "scope", "remediation", "rules"],
             required: ["profile", "title", "rules"])
         let name = try reader.string(fields["profile"]!, "profile")
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
@@ -62,7 +63,13 @@ enum RuleFileLoader {
             remediation: try fields["remediation"].map { (node) throws(RuleLoadError) in
                 try remediationTarget(node, reader: reader, compiler: compiler)
             },
+            scope: try fields["scope"].map { (node) throws(RuleLoadError) in try reader.string(node, "scope") },
             file: reader.file)
+        // A file-level 'applies:' is every rule's applicability too (zlint's framework-level CheckApplies).
+        let fileApplies = try fields["applies"].map { (node) throws(RuleLoadError) in try compiler.compile(node) }
+        if fields["applies"] != nil, fields["scope"] == nil {
+            throw reader.error(fields["applies"], "a rule file with 'applies:' also says in 'scope:', in words, what its rules apply to")
+        }
         var rules: [Rule] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let ruleNodes = try reader.sequence(fields["rules"]!, "rules")
@@ -70,7 +77,7 @@ enum RuleFileLoader {
             let nextLine = index + 1 < ruleNodes.count ? ruleNodes[index + 1].mark?.line : nil
             rules.append(
                 try loadRule(
-                    node, profile: name, reader: reader, compiler: compiler,
+                    node, profile: name, fileApplies: fileApplies, reader: reader, compiler: compiler,
                     sourceText: sourceSlice(lines, from: node.mark?.line, to: nextLine)))
         }
         return .profile(profile, rules)
@@ -130,7 +137,8 @@ enum RuleFileLoader {
     }
 
     private static func loadRule(
-        _ node: Node, profile: String, reader: YAMLReader, compiler: ConditionCompiler, sourceText: String
+        _ node: Node, profile: String, fileApplies: Condition?, reader: YAMLReader, compiler: ConditionCompiler,
+        sourceText: String
     ) throws(RuleLoadError) -> Rule {
         let fields = try reader.fields(
             node, "a rule", allowed: ruleFields, required: ["id", "title", "severity", "citation", "check", "message"])
@@ -157,7 +165,8 @@ enum RuleFileLoader {
             severity: severity,
             profile: profile,
             citations: try citations(fields["citation"]!, reader: reader),
-            applies: try fields["applies"].map { (node) throws(RuleLoadError) in try compiler.compile(node) } ?? .always,
+            applies: try Self.combine(
+                fileApplies, fields["applies"].map { (node) throws(RuleLoadError) in try compiler.compile(node) }),
             check: try compiler.compile(fields["check"]!),
             message: message,
             remediation: try fields["remediation"].map { (node) throws(RuleLoadError) in
@@ -167,6 +176,15 @@ enum RuleFileLoader {
             sourceText: sourceText,
             file: reader.file,
             line: node.mark?.line)
+    }
+
+    private static func combine(_ file: Condition?, _ rule: Condition?) -> Condition {
+        switch (file, rule) {
+        case (let file?, let rule?): .all([file, rule])
+        case (let file?, nil): file
+        case (nil, let rule?): rule
+        case (nil, nil): .always
+        }
     }
 
     static func citations(_ node: Node, reader: YAMLReader) throws(RuleLoadError) -> [Citation] {
@@ -199,8 +217,10 @@ enum RuleFileLoader {
         let fields = try reader.fields(node, "examples", allowed: ["triggers", "passes"])
         let folder = reader.file.split(separator: "/", omittingEmptySubsequences: false).dropLast()
             .joined(separator: "/")
-        func resolve(_ path: String) -> String {
-            path.hasPrefix("/") || folder.isEmpty ? path : folder + "/" + path
+        func resolve(_ example: String) -> String {
+            let (path, presented) = RuleExamples.parse(example)
+            let resolved = path.hasPrefix("/") || folder.isEmpty ? path : folder + "/" + path
+            return presented ? RuleExamples.presentedPrefix + resolved : resolved
         }
         return RuleExamples(
             triggers: try fields["triggers"].map { (node) throws(RuleLoadError) in
@@ -215,7 +235,7 @@ enum RuleFileLoader {
         throws(RuleLoadError) -> ProductCatalog
     {
         let fields = try reader.fields(
-            root, "a product file", allowed: ["vendor", "citation", "installerShape", "products"],
+            root, "a product file", allowed: ["id", "vendor", "citation", "installerShape", "products"],
             required: ["vendor", "citation", "installerShape", "products"])
         var products: [ProductCatalog.Product] = []
         for node in try reader.sequence(fields["products"]!, "products") {
@@ -249,8 +269,15 @@ enum RuleFileLoader {
                     friendlyName: matcher, versions: versions))
         }
         let citations = try citations(fields["citation"]!, reader: reader)
+        let vendor = try reader.string(fields["vendor"]!, "vendor")
+        let id = try fields["id"].map { (node) throws(RuleLoadError) in try reader.string(node, "id") }
+            ?? ProductCatalog.defaultID(vendor: vendor)
+        guard !id.isEmpty, id.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
+            throw reader.error(fields["id"] ?? fields["vendor"], "a vendor id uses lower-case letters, digits and '-' only")
+        }
         return ProductCatalog(
-            vendor: try reader.string(fields["vendor"]!, "vendor"),
+            id: id,
+            vendor: vendor,
             citation: citations[0],
             installerShape: try compiler.compile(fields["installerShape"]!),
             products: products,
