@@ -47,7 +47,8 @@ static int take(ca_buffer *out, unsigned char *der, int len) {
 
 int ca_p12_create(const unsigned char *cert_der, size_t cert_len, const unsigned char *key_pkcs8, size_t key_len,
                   const unsigned char *const *ca_ders, const size_t *ca_lens, size_t ca_count,
-                  const char *friendly_name, const char *password, int legacy, ca_buffer *out) {
+                  const char *friendly_name, const unsigned char *local_key_id, size_t local_key_id_len,
+                  const char *password, int legacy, ca_buffer *out) {
     memset(out, 0, sizeof(*out));
     ca_openssl_init();
     ERR_clear_error();
@@ -55,8 +56,12 @@ int ca_p12_create(const unsigned char *cert_der, size_t cert_len, const unsigned
     X509 *cert = NULL;
     EVP_PKEY *key = NULL;
     PKCS8_PRIV_KEY_INFO *info = NULL;
-    STACK_OF(X509) *cas = NULL;
+    STACK_OF(PKCS12_SAFEBAG) *cert_bags = NULL;
+    STACK_OF(PKCS12_SAFEBAG) *key_bags = NULL;
+    STACK_OF(PKCS7) *safes = NULL;
     PKCS12 *p12 = NULL;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
 
     cert = parse_cert(cert_der, cert_len);
     if (cert == NULL) {
@@ -70,20 +75,52 @@ int ca_p12_create(const unsigned char *cert_der, size_t cert_len, const unsigned
         fail(out, "private key could not be decoded");
         goto done;
     }
-    if (ca_count > 0) {
-        cas = sk_X509_new_null();
-        for (size_t i = 0; cas != NULL && i < ca_count; i++) {
-            X509 *ca = parse_cert(ca_ders[i], ca_lens[i]);
-            if (ca == NULL || !sk_X509_push(cas, ca)) {
-                X509_free(ca);
-                fail(out, "CA certificate could not be decoded");
-                goto done;
-            }
+    if (!X509_check_private_key(cert, key)) {
+        fail(out, "private key does not match the certificate");
+        goto done;
+    }
+    if (local_key_id == NULL || local_key_id_len == 0) {
+        // What PKCS12_create does: the certificate's SHA-1 ties the key bag to the certificate bag.
+        if (!X509_digest(cert, EVP_sha1(), digest, &digest_len)) {
+            fail(out, "certificate digest failed");
+            goto done;
+        }
+        local_key_id = digest;
+        local_key_id_len = digest_len;
+    }
+    // The same layout as PKCS12_create: a safe of certificate bags (leaf first, with friendlyName and
+    // localKeyID), then a safe holding the shrouded key bag with the same attributes.
+    PKCS12_SAFEBAG *bag = PKCS12_add_cert(&cert_bags, cert);
+    if (bag == NULL || !PKCS12_add_localkeyid(bag, (unsigned char *)local_key_id, (int)local_key_id_len)
+        || (friendly_name != NULL && !PKCS12_add_friendlyname_utf8(bag, friendly_name, -1))) {
+        fail(out, "certificate bag could not be built");
+        goto done;
+    }
+    for (size_t i = 0; i < ca_count; i++) {
+        X509 *ca = parse_cert(ca_ders[i], ca_lens[i]);
+        PKCS12_SAFEBAG *ca_bag = ca ? PKCS12_add_cert(&cert_bags, ca) : NULL;
+        X509_free(ca);
+        if (ca_bag == NULL) {
+            fail(out, "CA certificate could not be added");
+            goto done;
         }
     }
     int nid = legacy ? NID_pbe_WithSHA1And3_Key_TripleDES_CBC : NID_aes_256_cbc;
-    // mac_iter -1: no MAC yet; it is set below with an explicit digest.
-    p12 = PKCS12_create(password, friendly_name, key, cert, cas, nid, nid, PKCS12_DEFAULT_ITER, -1, 0);
+    if (!PKCS12_add_safe(&safes, cert_bags, nid, PKCS12_DEFAULT_ITER, password)) {
+        fail(out, "certificate safe could not be encrypted");
+        goto done;
+    }
+    PKCS12_SAFEBAG *key_bag = PKCS12_add_key(&key_bags, key, 0, PKCS12_DEFAULT_ITER, nid, password);
+    if (key_bag == NULL || !PKCS12_add_localkeyid(key_bag, (unsigned char *)local_key_id, (int)local_key_id_len)
+        || (friendly_name != NULL && !PKCS12_add_friendlyname_utf8(key_bag, friendly_name, -1))) {
+        fail(out, "key bag could not be built");
+        goto done;
+    }
+    if (!PKCS12_add_safe(&safes, key_bags, -1, 0, NULL)) {
+        fail(out, "key safe could not be built");
+        goto done;
+    }
+    p12 = PKCS12_add_safes(safes, 0);
     if (p12 == NULL) {
         fail(out, "PKCS#12 could not be built");
         goto done;
@@ -98,7 +135,9 @@ int ca_p12_create(const unsigned char *cert_der, size_t cert_len, const unsigned
 
 done:
     PKCS12_free(p12);
-    sk_X509_pop_free(cas, X509_free);
+    sk_PKCS7_pop_free(safes, PKCS7_free);
+    sk_PKCS12_SAFEBAG_pop_free(key_bags, PKCS12_SAFEBAG_free);
+    sk_PKCS12_SAFEBAG_pop_free(cert_bags, PKCS12_SAFEBAG_free);
     EVP_PKEY_free(key);
     PKCS8_PRIV_KEY_INFO_free(info);
     X509_free(cert);

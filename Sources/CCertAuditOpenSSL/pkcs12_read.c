@@ -6,6 +6,8 @@
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
 #include <openssl/x509.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +42,104 @@ static int append_cert(ca_p12_contents *out, X509 *x509, char *friendly_name) {
     return 1;
 }
 
+/// What one PBE AlgorithmIdentifier is: its name (the cipher's for PBES2), whether it is a legacy
+/// PKCS#12/PKCS#5 v1 scheme, and its iteration count (0 when it cannot be read).
+typedef struct {
+    char name[64];
+    int legacy;
+    int pbes2;
+    long iterations;
+} pbe_info;
+
+static long integer_value(const ASN1_INTEGER *value) {
+    if (value == NULL) {
+        return 1;  // absent: the default of one iteration
+    }
+    long result = ASN1_INTEGER_get(value);
+    return result < 0 ? LONG_MAX : result;  // -1: too large for a long
+}
+
+static pbe_info describe_pbe(const X509_ALGOR *algorithm) {
+    pbe_info info;
+    memset(&info, 0, sizeof(info));
+    const ASN1_OBJECT *oid = NULL;
+    int ptype = 0;
+    const void *pval = NULL;
+    X509_ALGOR_get0(&oid, &ptype, &pval, algorithm);
+    int nid = OBJ_obj2nid(oid);
+    if (nid == NID_pbes2 && ptype == V_ASN1_SEQUENCE) {
+        info.pbes2 = 1;
+        ASN1_TYPE wrapper = {.type = V_ASN1_SEQUENCE, .value.sequence = (ASN1_STRING *)pval};
+        PBE2PARAM *pbe2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), &wrapper);
+        if (pbe2 != NULL) {
+            snprintf(info.name, sizeof(info.name), "%s", OBJ_nid2sn(OBJ_obj2nid(pbe2->encryption->algorithm)));
+            if (OBJ_obj2nid(pbe2->keyfunc->algorithm) == NID_id_pbkdf2 && pbe2->keyfunc->parameter != NULL) {
+                PBKDF2PARAM *kdf = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter);
+                if (kdf != NULL) {
+                    info.iterations = integer_value(kdf->iter);
+                }
+                PBKDF2PARAM_free(kdf);
+            }
+            PBE2PARAM_free(pbe2);
+        } else {
+            snprintf(info.name, sizeof(info.name), "PBES2");
+        }
+        return info;
+    }
+    // The long name, as `openssl pkcs12 -info` prints it: pbeWithSHA1And40BitRC2-CBC.
+    snprintf(info.name, sizeof(info.name), "%s", nid == NID_undef ? "unknown" : OBJ_nid2ln(nid));
+    info.legacy = 1;
+    if (ptype == V_ASN1_SEQUENCE) {
+        ASN1_TYPE wrapper = {.type = V_ASN1_SEQUENCE, .value.sequence = (ASN1_STRING *)pval};
+        PBEPARAM *pbe = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), &wrapper);
+        if (pbe != NULL) {
+            info.iterations = integer_value(pbe->iter);
+        }
+        PBEPARAM_free(pbe);
+    }
+    return info;
+}
+
+/// Records one PBE in the file's protection; returns 0 when its iteration count is over the cap.
+static int note_pbe(ca_p12_contents *out, const pbe_info *info, char *slot, size_t slot_size, const char *what) {
+    if (slot[0] == '\0') {
+        snprintf(slot, slot_size, "%s", info->name);
+    }
+    if (info->legacy) {
+        out->protection.family = CA_P12_FAMILY_LEGACY;
+    } else if (out->protection.family == CA_P12_FAMILY_NONE) {
+        out->protection.family = CA_P12_FAMILY_AES;
+    }
+    if (info->iterations > out->protection.max_iterations) {
+        out->protection.max_iterations = info->iterations;
+    }
+    if (info->iterations > CA_P12_MAX_ITERATIONS) {
+        snprintf(out->message, sizeof(out->message), "%s asks for %ld PBKDF iterations (more than the limit of %d)",
+                 what, info->iterations, CA_P12_MAX_ITERATIONS);
+        return 0;
+    }
+    return 1;
+}
+
+static void keep_local_key_id(ca_p12_contents *out, const PKCS12_SAFEBAG *bag, int is_key) {
+    if (out->protection.local_key_id_len > 0 && !is_key) {
+        return;
+    }
+    if (is_key && out->private_keys > 1) {
+        return;  // the first key bag's only
+    }
+    const ASN1_TYPE *id = PKCS12_SAFEBAG_get0_attr(bag, NID_localKeyID);
+    if (id == NULL || id->type != V_ASN1_OCTET_STRING) {
+        return;
+    }
+    int len = ASN1_STRING_length(id->value.octet_string);
+    if (len <= 0 || (size_t)len > sizeof(out->protection.local_key_id)) {
+        return;
+    }
+    memcpy(out->protection.local_key_id, ASN1_STRING_get0_data(id->value.octet_string), (size_t)len);
+    out->protection.local_key_id_len = (size_t)len;
+}
+
 /// Keeps the first private key as unencrypted PKCS#8 DER.
 static void keep_key(ca_p12_contents *out, const PKCS8_PRIV_KEY_INFO *info) {
     if (out->key_pkcs8 != NULL || info == NULL) {
@@ -59,7 +159,7 @@ static void keep_key(ca_p12_contents *out, const PKCS8_PRIV_KEY_INFO *info) {
 
 /// Walks one SafeContents, recursing into nested safeContents bags.
 static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char *password, int password_len,
-                               ca_p12_contents *out, int depth) {
+                               int want_key, ca_p12_contents *out, int depth) {
     if (depth > 8) {
         snprintf(out->message, sizeof(out->message), "safe contents nested too deeply");
         return CA_P12_CORRUPT;
@@ -69,14 +169,26 @@ static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char 
         switch (PKCS12_SAFEBAG_get_nid(bag)) {
         case NID_keyBag:
             out->private_keys += 1;
-            keep_key(out, PKCS12_SAFEBAG_get0_p8inf(bag));
+            keep_local_key_id(out, bag, 1);
+            if (want_key) {
+                keep_key(out, PKCS12_SAFEBAG_get0_p8inf(bag));
+            }
             break;
         case NID_pkcs8ShroudedKeyBag: {
             out->private_keys += 1;
-            PKCS8_PRIV_KEY_INFO *info = PKCS12_decrypt_skey(bag, password, password_len);
-            keep_key(out, info);
-            PKCS8_PRIV_KEY_INFO_free(info);
-            ERR_clear_error();
+            keep_local_key_id(out, bag, 1);
+            const X509_ALGOR *algorithm = NULL;
+            X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &algorithm, NULL);
+            pbe_info pbe = describe_pbe(algorithm);
+            if (!note_pbe(out, &pbe, out->protection.key_cipher, sizeof(out->protection.key_cipher), "a shrouded key bag")) {
+                return CA_P12_LIMIT;
+            }
+            if (want_key && out->key_pkcs8 == NULL) {
+                PKCS8_PRIV_KEY_INFO *info = PKCS12_decrypt_skey(bag, password, password_len);
+                keep_key(out, info);
+                PKCS8_PRIV_KEY_INFO_free(info);
+                ERR_clear_error();
+            }
             break;
         }
         case NID_certBag: {
@@ -88,6 +200,7 @@ static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char 
                 set_message(out, "a certificate bag could not be decoded");
                 return CA_P12_CORRUPT;
             }
+            keep_local_key_id(out, bag, 0);
             char *name = PKCS12_get_friendlyname((PKCS12_SAFEBAG *)bag);
             int ok = append_cert(out, x509, name);
             OPENSSL_free(name);
@@ -98,7 +211,8 @@ static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char 
             break;
         }
         case NID_safeContentsBag: {
-            ca_p12_status nested = read_bags(PKCS12_SAFEBAG_get0_safes(bag), password, password_len, out, depth + 1);
+            ca_p12_status nested =
+                read_bags(PKCS12_SAFEBAG_get0_safes(bag), password, password_len, want_key, out, depth + 1);
             if (nested != CA_P12_OK) {
                 return nested;
             }
@@ -111,7 +225,7 @@ static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char 
     return CA_P12_OK;
 }
 
-ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *password,
+ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *password, int want_key,
                           ca_p12_contents *out) {
     memset(out, 0, sizeof(*out));
     ca_openssl_init();
@@ -124,6 +238,27 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
         return CA_P12_NOT_PKCS12;
     }
     int password_len = password == NULL ? 0 : (int)strlen(password);
+
+    if (PKCS12_mac_present(p12)) {
+        const X509_ALGOR *mac_algorithm = NULL;
+        const ASN1_INTEGER *mac_iterations = NULL;
+        PKCS12_get0_mac(NULL, &mac_algorithm, NULL, &mac_iterations, p12);
+        const ASN1_OBJECT *digest = NULL;
+        X509_ALGOR_get0(&digest, NULL, NULL, mac_algorithm);
+        int digest_nid = OBJ_obj2nid(digest);
+        snprintf(out->protection.mac_digest, sizeof(out->protection.mac_digest), "%s",
+                 digest_nid == NID_undef ? "unknown" : OBJ_nid2sn(digest_nid));
+        out->protection.family = (digest_nid == NID_sha1 || digest_nid == NID_md5 || digest_nid == NID_md2)
+                                     ? CA_P12_FAMILY_LEGACY : CA_P12_FAMILY_AES;
+        long iterations = integer_value(mac_iterations);
+        out->protection.max_iterations = iterations;
+        if (iterations > CA_P12_MAX_ITERATIONS) {
+            snprintf(out->message, sizeof(out->message), "the MAC asks for %ld iterations (more than the limit of %d)",
+                     iterations, CA_P12_MAX_ITERATIONS);
+            PKCS12_free(p12);
+            return CA_P12_LIMIT;
+        }
+    }
 
     if (PKCS12_mac_present(p12) && !PKCS12_verify_mac(p12, password, password_len)) {
         unsigned long code = ERR_peek_last_error();
@@ -152,7 +287,19 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
         case NID_pkcs7_data:
             bags = PKCS12_unpack_p7data(safe);
             break;
-        case NID_pkcs7_encrypted:
+        case NID_pkcs7_encrypted: {
+            if (safe->d.encrypted == NULL || safe->d.encrypted->enc_data == NULL
+                || safe->d.encrypted->enc_data->algorithm == NULL) {
+                set_message(out, "an encrypted safe has no algorithm");
+                status = CA_P12_CORRUPT;
+                continue;
+            }
+            pbe_info pbe = describe_pbe(safe->d.encrypted->enc_data->algorithm);
+            if (!note_pbe(out, &pbe, out->protection.certificate_cipher, sizeof(out->protection.certificate_cipher),
+                          "an encrypted safe")) {
+                status = CA_P12_LIMIT;
+                continue;
+            }
             bags = PKCS12_unpack_p7encdata(safe, password, password_len);
             if (bags == NULL) {
                 unsigned long code = ERR_peek_last_error();
@@ -169,6 +316,7 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
                 continue;
             }
             break;
+        }
         default:
             continue;  // enveloped data (public-key privacy mode): no certificates we can read
         }
@@ -177,7 +325,7 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
             status = CA_P12_CORRUPT;
             continue;
         }
-        status = read_bags(bags, password, password_len, out, 0);
+        status = read_bags(bags, password, password_len, want_key, out, 0);
         sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
     }
     sk_PKCS7_pop_free(safes, PKCS7_free);
@@ -186,6 +334,7 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
     if (status != CA_P12_OK) {
         ca_p12_contents_free(out);
         out->private_keys = 0;
+        OPENSSL_cleanse(out->protection.local_key_id, sizeof(out->protection.local_key_id));
     }
     return status;
 }

@@ -57,7 +57,14 @@ struct RemediateCommand: ParsableCommand {
     @Option(help: "File with PKCS#12 passwords: to open inputs, and its first line for PKCS#12 outputs.")
     var passwordFile: String?
 
-    @Flag(help: "PKCS#12 with 3DES and a SHA-1 MAC (Windows Server 2016 and older) instead of AES.")
+    @Option(
+        help: ArgumentHelp(
+            "Encryption of PKCS#12 replacements (default: the original's family, so legacy in gives legacy out).",
+            discussion: "legacy: 3DES and a SHA-1 MAC, which Windows Server 2016 and older import; aes: AES-256 (PBES2) and a SHA-256 MAC.",
+            valueName: "legacy|aes"))
+    var pfxEncryption: PFXEncryptionArgument?
+
+    @Flag(help: "Same as --pfx-encryption legacy.")
     var legacyPfx = false
 
     @Option(help: "Judge and issue as of this time instead of now (YYYY-MM-DD…).")
@@ -91,6 +98,9 @@ struct RemediateCommand: ParsableCommand {
             throw UsageFailure("--validity-days must be positive")
         }
         let now = try referenceTime(at)
+        if legacyPfx, let pfxEncryption, pfxEncryption.family != .legacy {
+            throw UsageFailure("--legacy-pfx and --pfx-encryption \(pfxEncryption.rawValue) contradict each other")
+        }
 
         let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
         guard let chosen = catalog.profiles.first(where: { $0.name == profile }) else {
@@ -116,7 +126,7 @@ struct RemediateCommand: ParsableCommand {
         request.signingRequest = csr
         request.validityDays = validityDays
         request.dryRun = dryRun
-        request.legacyPFX = legacyPfx
+        request.pfxEncryption = legacyPfx ? .legacy : pfxEncryption?.family
         request.passwords = try PasswordOptions.candidates(passwordFile: passwordFile)
         request.outputPassword = try PasswordOptions.firstPassword(passwordFile: passwordFile)
         if let keyFile {
@@ -178,6 +188,9 @@ enum RemediationOutput {
             let written = [replacement.certificate, replacement.pkcs12, replacement.csr, replacement.privateKey]
                 .compactMap { $0 }.joined(separator: ", ")
             Swift.print("\(replacement.source) #\(replacement.index): wrote \(written)")
+            if let family = replacement.pkcs12Encryption {
+                Swift.print("  pkcs12  \(family.rawValue): \(family.written)")
+            }
             for change in replacement.changes { Swift.print("  change  \(change)") }
             for keep in replacement.keeps { Swift.print("  keep    \(keep)") }
             for backup in replacement.backups { Swift.print("  backup  \(backup)") }
@@ -193,6 +206,19 @@ enum RemediationOutput {
         Swift.print("\(count) \(verb), \(result.skipped.count) skipped, \(result.failed.count) could not be")
         if let manifest = result.manifestPath {
             Swift.print("manifest: \(manifest)")
+        }
+    }
+}
+
+/// `--pfx-encryption`: the closed set of PKCS#12 encryption families certaudit writes.
+enum PFXEncryptionArgument: String, CaseIterable, ExpressibleByArgument {
+    case legacy
+    case aes
+
+    var family: PKCS12Protection.Family {
+        switch self {
+        case .legacy: .legacy
+        case .aes: .aes
         }
     }
 }

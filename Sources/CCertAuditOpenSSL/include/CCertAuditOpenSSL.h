@@ -16,8 +16,32 @@ typedef enum {
     CA_P12_BAD_PASSWORD = 2,   ///< MAC check or decryption failed with this password
     CA_P12_CORRUPT = 3,        ///< PFX structure parsed, but its contents could not be decoded
     CA_P12_UNSUPPORTED = 4,    ///< an algorithm OpenSSL cannot load (e.g. legacy provider missing)
-    CA_P12_NO_MEMORY = 5
+    CA_P12_NO_MEMORY = 5,
+    CA_P12_LIMIT = 6           ///< an iteration count above `CA_P12_MAX_ITERATIONS`: refused before any KDF runs
 } ca_p12_status;
+
+/// The largest PBKDF/MAC iteration count a PKCS#12 file may ask for (Windows and OpenSSL write 2,000 to
+/// 10,000; Java 600,000 at most). Above it, reading a 1 KB file could take minutes per password.
+#define CA_P12_MAX_ITERATIONS 10000000
+
+/// Which family of algorithms protects a PKCS#12 file.
+typedef enum {
+    CA_P12_FAMILY_NONE = 0,    ///< no MAC and no encryption
+    CA_P12_FAMILY_LEGACY = 1,  ///< a PKCS#12 PBE (RC2, RC4, 3DES with SHA-1) or a SHA-1/MD5 MAC somewhere
+    CA_P12_FAMILY_AES = 2      ///< PBES2 (PBKDF2 + AES…) and a SHA-2 MAC throughout
+} ca_p12_family;
+
+/// How a PKCS#12 file is protected, read from its structure (nothing is decrypted for it).
+typedef struct {
+    ca_p12_family family;
+    char mac_digest[32];        ///< e.g. "SHA1", "SHA256"; empty when there is no MAC
+    char certificate_cipher[64];///< the encrypted safe's algorithm, e.g. "pbeWithSHA1And40BitRC2-CBC",
+                                ///< "AES-256-CBC" (PBES2); empty when certificates are not encrypted
+    char key_cipher[64];        ///< the first shrouded key bag's algorithm; empty when there is none
+    long max_iterations;        ///< the largest MAC or PBKDF iteration count seen
+    unsigned char local_key_id[64]; ///< the first key bag's localKeyID (else the first certificate bag's)
+    size_t local_key_id_len;    ///< 0 when no bag has one
+} ca_p12_protection;
 
 /// One certificate bag: DER bytes exactly as OpenSSL re-encodes them, and the bag's friendlyName.
 typedef struct {
@@ -32,6 +56,7 @@ typedef struct {
     int private_keys;      ///< number of key bags (plain or shrouded)
     unsigned char *key_pkcs8;  ///< the first private key as unencrypted PKCS#8 DER, or NULL
     size_t key_pkcs8_len;
+    ca_p12_protection protection;
     char message[256];     ///< OpenSSL's reason when status != OK
 } ca_p12_contents;
 
@@ -45,12 +70,14 @@ typedef struct {
 void ca_buffer_free(ca_buffer *buffer);
 
 /// Builds a PKCS#12 file: the certificate, its private key (PKCS#8 DER), optional CA certificates, and
-/// a friendlyName on the key and certificate bags. `legacy` = 0: AES-256-CBC (PBES2/PBKDF2) and a
-/// SHA-256 MAC; `legacy` = 1: 3DES (pbeWithSHA1And3-KeyTripleDES-CBC) and a SHA-1 MAC, for Windows
-/// Server 2016 and older. Returns 1 on success.
+/// on the key and certificate bags a friendlyName (when not NULL) and a localKeyID (`local_key_id`, or
+/// the certificate's SHA-1 when NULL, as OpenSSL does). `legacy` = 0: AES-256-CBC (PBES2/PBKDF2-SHA256)
+/// and a SHA-256 MAC; `legacy` = 1: 3DES (pbeWithSHA1And3-KeyTripleDES-CBC) and a SHA-1 MAC, which
+/// Windows Server 2016 and older import. Returns 1 on success.
 int ca_p12_create(const unsigned char *cert_der, size_t cert_len, const unsigned char *key_pkcs8, size_t key_len,
                   const unsigned char *const *ca_ders, const size_t *ca_lens, size_t ca_count,
-                  const char *friendly_name, const char *password, int legacy, ca_buffer *out);
+                  const char *friendly_name, const unsigned char *local_key_id, size_t local_key_id_len,
+                  const char *password, int legacy, ca_buffer *out);
 
 /// Decrypts an EncryptedPrivateKeyInfo (DER of an `ENCRYPTED PRIVATE KEY` PEM block) into unencrypted
 /// PKCS#8 DER. Returns 1 on success, 0 on a wrong password or an undecodable key (see `message`).
@@ -64,11 +91,13 @@ int ca_p7_create(const unsigned char *const *ders, const size_t *lens, size_t co
 /// Returns 1 when the legacy provider is available, 0 when only `default` could be loaded.
 int ca_openssl_init(void);
 
-/// Reads every certificate bag of a PKCS#12 file.
+/// Reads every certificate bag of a PKCS#12 file, and how the file is protected.
 /// `password` is UTF-8; pass `NULL` for "no password" (distinct from the empty string: Windows exports
-/// use either). On any status but CA_P12_OK, `out` holds no certificates but may hold a message.
-/// Always call `ca_p12_contents_free` afterwards.
-ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *password,
+/// use either). Shrouded key bags are decrypted only when `want_key` is 1 (remediation); a scan never
+/// decrypts a private key. Iteration counts above CA_P12_MAX_ITERATIONS are refused (CA_P12_LIMIT)
+/// before any key derivation. On any status but CA_P12_OK, `out` holds no certificates but may hold a
+/// message. Always call `ca_p12_contents_free` afterwards.
+ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *password, int want_key,
                           ca_p12_contents *out);
 
 void ca_p12_contents_free(ca_p12_contents *contents);

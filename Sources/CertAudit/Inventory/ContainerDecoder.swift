@@ -177,8 +177,9 @@ public struct ContainerDecoder: Sendable {
     private func decodePKCS12(_ bytes: ArraySlice<UInt8>) -> DecodedInput? {
         var result = DecodedInput()
         do throws(PKCS12CertificateReader.Failure) {
-            let contents = try PKCS12CertificateReader.read(bytes, passwords: passwords)
+            let contents = try PKCS12CertificateReader.read(bytes, passwords: passwords, wantKey: keepSecrets)
             result.privateKeys = contents.privateKeys
+            result.pkcs12Protection = contents.protection
             if keepSecrets {
                 result.privateKey = contents.privateKey
                 result.pkcs12Password = .some(contents.password)

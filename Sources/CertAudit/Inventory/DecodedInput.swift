@@ -12,6 +12,8 @@ public struct DecodedInput: Sendable {
     /// block's DER) and the password that opened a PKCS#12, for re-issuing with the same key and password.
     public var privateKey: [UInt8]?
     public var pkcs12Password: String??
+    /// For a PKCS#12 file: its algorithms and localKeyID (not secret; what a replacement keeps).
+    public var pkcs12Protection: PKCS12Protection?
     /// True when the certificates came from PEM text (for writing a replacement the same way).
     public var armored = false
 }

@@ -15,17 +15,22 @@ enum PKCS12CertificateReader {
         var privateKey: [UInt8]?
         /// The candidate that opened the file (nil: "no password").
         var password: String?
+        var protection: PKCS12Protection
     }
 
-    static func read(_ bytes: ArraySlice<UInt8>, passwords: PasswordCandidates) throws(Failure) -> Contents {
+    /// `wantKey`: decrypt the first shrouded key bag (remediation only; a scan never does).
+    static func read(_ bytes: ArraySlice<UInt8>, passwords: PasswordCandidates, wantKey: Bool = false) throws(Failure)
+        -> Contents
+    {
         for candidate in passwords.values {
             var contents = ca_p12_contents()
             defer { ca_p12_contents_free(&contents) }
+            let want: Int32 = wantKey ? 1 : 0
             let status = bytes.withUnsafeBufferPointer { buffer in
                 if let candidate {
-                    return candidate.withCString { ca_p12_read(buffer.baseAddress, buffer.count, $0, &contents) }
+                    return candidate.withCString { ca_p12_read(buffer.baseAddress, buffer.count, $0, want, &contents) }
                 }
-                return ca_p12_read(buffer.baseAddress, buffer.count, nil, &contents)
+                return ca_p12_read(buffer.baseAddress, buffer.count, nil, want, &contents)
             }
             switch status {
             case CA_P12_OK:
@@ -38,7 +43,7 @@ enum PKCS12CertificateReader {
                 let key = contents.key_pkcs8.map { Array(UnsafeBufferPointer(start: $0, count: contents.key_pkcs8_len)) }
                 return Contents(
                     certificates: certificates, privateKeys: Int(contents.private_keys), privateKey: key,
-                    password: candidate)
+                    password: candidate, protection: protection(contents.protection))
             case CA_P12_BAD_PASSWORD:
                 continue
             case CA_P12_NOT_PKCS12:
@@ -51,5 +56,26 @@ enum PKCS12CertificateReader {
             }
         }
         throw .wrongPassword(triedSources: passwords.sources)
+    }
+
+    private static func protection(_ raw: ca_p12_protection) -> PKCS12Protection {
+        func text<T>(_ value: T) -> String? {
+            let string = withUnsafeBytes(of: value) { bytes in
+                String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            return string.isEmpty ? nil : string
+        }
+        let family: PKCS12Protection.Family? =
+            switch raw.family {
+            case CA_P12_FAMILY_LEGACY: .legacy
+            case CA_P12_FAMILY_AES: .aes
+            default: nil
+            }
+        let idLength = min(raw.local_key_id_len, MemoryLayout.size(ofValue: raw.local_key_id))
+        let localKeyID = withUnsafeBytes(of: raw.local_key_id) { Array($0.prefix(idLength)) }
+        return PKCS12Protection(
+            family: family, macDigest: text(raw.mac_digest), certificateCipher: text(raw.certificate_cipher),
+            keyCipher: text(raw.key_cipher), maxIterations: Int(raw.max_iterations),
+            localKeyID: localKeyID.isEmpty ? nil : localKeyID)
     }
 }

@@ -8,25 +8,30 @@ enum ContainerEncoder {
     }
 
     static func pkcs12(
-        certificate: [UInt8], key: KeyMaterial, chain: [[UInt8]], friendlyName: String?, password: String, legacy: Bool
+        certificate: [UInt8], key: KeyMaterial, chain: [[UInt8]], friendlyName: String?, localKeyID: [UInt8]?,
+        password: String, family: PKCS12Protection.Family
     ) throws(Failure) -> [UInt8] {
         let keyDER = key.pkcs8DER
+        let legacy: Int32 = family == .legacy ? 1 : 0
+        let keyID = localKeyID ?? []
         var buffer = ca_buffer()
         defer { ca_buffer_free(&buffer) }
         let ok = withPointers(chain) { pointers, lengths in
             certificate.withUnsafeBufferPointer { cert in
                 keyDER.withUnsafeBufferPointer { keyBytes in
-                    password.withCString { pass in
-                        if let friendlyName {
-                            return friendlyName.withCString { name in
-                                ca_p12_create(
-                                    cert.baseAddress, cert.count, keyBytes.baseAddress, keyBytes.count, pointers, lengths,
-                                    chain.count, name, pass, legacy ? 1 : 0, &buffer)
+                    keyID.withUnsafeBufferPointer { id in
+                        password.withCString { pass in
+                            if let friendlyName {
+                                return friendlyName.withCString { name in
+                                    ca_p12_create(
+                                        cert.baseAddress, cert.count, keyBytes.baseAddress, keyBytes.count, pointers,
+                                        lengths, chain.count, name, id.baseAddress, id.count, pass, legacy, &buffer)
+                                }
                             }
+                            return ca_p12_create(
+                                cert.baseAddress, cert.count, keyBytes.baseAddress, keyBytes.count, pointers, lengths,
+                                chain.count, nil, id.baseAddress, id.count, pass, legacy, &buffer)
                         }
-                        return ca_p12_create(
-                            cert.baseAddress, cert.count, keyBytes.baseAddress, keyBytes.count, pointers, lengths,
-                            chain.count, nil, pass, legacy ? 1 : 0, &buffer)
                     }
                 }
             }

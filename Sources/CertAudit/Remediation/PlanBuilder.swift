@@ -141,11 +141,30 @@ struct PlanBuilder {
             keeps.append("friendlyName \"\(original)\"")
         }
 
+        // PKCS#12: the original's encryption family unless --pfx-encryption says otherwise, so that the
+        // system that imported the original (Windows Server 2016 takes only 3DES/SHA-1) imports this one.
+        var pkcs12Encryption: PKCS12Protection.Family?
+        if source.container == .pkcs12 {
+            let original = source.decoded.pkcs12Protection
+            let family = request.pfxEncryption ?? original?.family ?? .aes
+            pkcs12Encryption = family
+            let was = original?.summary ?? "unknown"
+            if request.pfxEncryption != nil, original?.family != family {
+                changes.append("PKCS#12 encryption \(was) → \(family.rawValue): \(family.written) (--pfx-encryption)")
+            } else {
+                keeps.append("PKCS#12 encryption family \(family.rawValue) (original: \(was)): \(family.written)")
+            }
+            if let id = original?.localKeyID {
+                keeps.append("PKCS#12 localKeyID \(Hex.encode(id, separator: nil))")
+            }
+        }
+
         return ReplacementPlan(
             sourcePath: source.path, index: source.index, container: source.container, original: facts, issuer: issuer,
             key: key, subjectDER: facts.subject.der, subjectAltNameDER: san, subjectAltNameCritical: sanCritical,
             keyUsage: keyUsage, keyUsageCritical: request.target.keyUsageCritical, extendedKeyUsageOIDs: eku,
-            notBefore: notBefore, notAfter: notAfter, friendlyName: friendlyName, changes: changes, keeps: keeps)
+            notBefore: notBefore, notAfter: notAfter, friendlyName: friendlyName, pkcs12Encryption: pkcs12Encryption,
+            changes: changes, keeps: keeps)
     }
 
     /// `--key-file`, else the key inside the source (PKCS#12 or a PEM key block), else a key file beside it.

@@ -22,6 +22,7 @@ enum RemediationManifest {
             json.field("oldSha256", entry.oldSha256)
             json.field("newSha256", entry.newSha256)
             json.field("profile", entry.profile)
+            json.field("pkcs12Encryption", entry.pkcs12Encryption?.rawValue)
             json.key("changes")
             json.strings(entry.changes)
             json.key("keeps")

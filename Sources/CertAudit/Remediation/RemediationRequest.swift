@@ -31,7 +31,8 @@ public struct RemediationRequest: Sendable {
     public var dryRun = false
     /// PKCS#12 output password (`--password-file`); nil keeps each original's password.
     public var outputPassword: String?
-    public var legacyPFX = false
+    /// Encryption of PKCS#12 outputs; nil keeps each original's family (legacy in, legacy out).
+    public var pfxEncryption: PKCS12Protection.Family?
     /// Candidates for opening PKCS#12 inputs.
     public var passwords = PasswordCandidates()
     /// Folder for the manifest (`remediation.json`).

@@ -12,6 +12,8 @@ public struct RemediationResult: Sendable {
         /// nil for a signing request (no certificate yet).
         public var newSha256: String?
         public var profile: String
+        /// The encryption family of a PKCS#12 replacement.
+        public var pkcs12Encryption: PKCS12Protection.Family?
         public var changes: [String]
         public var keeps: [String]
     }

@@ -215,7 +215,9 @@ public struct Remediator: Sendable {
                         pkcs12: paths.pkcs12, csr: paths.csr[index], backups: backups,
                         oldSha256: plan.original.sha256,
                         newSha256: newDER[index].flatMap { try? LenientCertificateParser.parse($0[...]).sha256 },
-                        profile: request.profile.name, changes: plan.changes, keeps: plan.keeps))
+                        profile: request.profile.name,
+                        pkcs12Encryption: paths.pkcs12 != nil ? plan.pkcs12Encryption : nil,
+                        changes: plan.changes, keeps: plan.keeps))
             }
         } catch {
             for index in newKeys.keys.sorted() {

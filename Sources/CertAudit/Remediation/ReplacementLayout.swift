@@ -89,9 +89,11 @@ struct ReplacementLayout {
             } else {
                 password = ""
             }
+            let plan = file.plans[index]
             let bytes = try ContainerEncoder.pkcs12(
-                certificate: certificate, key: key, chain: chain, friendlyName: file.plans[index]?.friendlyName,
-                password: password, legacy: request.legacyPFX)
+                certificate: certificate, key: key, chain: chain, friendlyName: plan?.friendlyName,
+                localKeyID: file.decoded.pkcs12Protection?.localKeyID, password: password,
+                family: plan?.pkcs12Encryption ?? .aes)
             outputs.append(.init(path: main, bytes: bytes, mode: 0o600))
             paths.pkcs12 = main
             return (outputs, paths)

@@ -31,6 +31,8 @@ public struct ReplacementPlan: Sendable {
     public var notBefore: UnixTime
     public var notAfter: UnixTime
     public var friendlyName: String?
+    /// For a PKCS#12 replacement: the encryption family it is written with.
+    public var pkcs12Encryption: PKCS12Protection.Family?
     /// Human sentences: what changes, and what stays.
     public var changes: [String]
     public var keeps: [String]
