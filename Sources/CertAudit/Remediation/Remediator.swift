@@ -117,7 +117,7 @@ public struct Remediator: Sendable {
                 // unless it did issue certificates, which a CA:FALSE replacement would orphan.
                 let issued = everything.filter { $0.facts.sha256 != facts.sha256 && facts.issued($0.facts) }
                 if let first = issued.first {
-                    result.skipped.append(
+                    result.failed.append(
                         .init(
                             source: path, index: index,
                             reason: "marked as a CA and shaped as a server certificate, but it issued \(issued.count) certificate(s) found in this run (first: \(first.path) #\(first.index), \(first.facts.subject.rfc4514)): a CA:FALSE replacement would break them. Issue the server a certificate of its own from this CA (or another) instead"))

@@ -211,3 +211,81 @@ import Testing
         #expect(newKey == original)
     }
 }
+
+/// A self-signed server certificate marked CA:TRUE (`openssl req -x509`) comes back as an end-entity
+/// certificate with the same names, unless the run found certificates it issued.
+@Suite struct CAMarkedServerCertificateTests {
+    let passwords = Fixtures.samples + "/passwords.txt"
+
+    @Test func reissuedAsEndEntityKeepingItsNames() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let out = folder + "/out"
+        let source = Fixtures.samples + "/tls/req-x509-ca-ke-de.crt"
+        let result = Fixtures.run(Fixtures.executable, ["remediate", "--out", out, source])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("basicConstraints CA:TRUE → CA:FALSE"), "\(result.stdout)")
+        let written = out + "/req-x509-ca-ke-de.crt"
+        let text = Fixtures.openssl(["x509", "-in", written, "-noout", "-text"])
+        #expect(text.contains("CA:FALSE"), "\(text)")
+        #expect(!text.contains("CA:TRUE"))
+        #expect(RemediateCommandTests.keyUsage(text) == RemediateCommandTests.rsaBrowser)
+        #expect(text.contains("DNS:localhost, IP Address:127.0.0.1"))
+        let original = try #require(Fixtures.report(for: source).certificates.first)
+        let replacement = try #require(Fixtures.report(for: written).certificates.first)
+        #expect(replacement.facts.subject.der == original.facts.subject.der)
+        #expect(replacement.facts.subjectAltNames?.der == original.facts.subjectAltNames?.der)
+        #expect(replacement.facts.selfIssued)
+        #expect(replacement.role == .leaf && replacement.roleBasis == .declared)
+        let verify = Fixtures.run("/usr/bin/openssl", ["verify", "-CAfile", written, written])
+        #expect(verify.status == 0, "self-signed and valid: \(verify.stdout)\(verify.stderr)")
+        let rescan = Fixtures.run(Fixtures.executable, ["scan", written])
+        #expect(rescan.status == 0, "\(rescan.stdout)")
+        #expect(!rescan.stdout.contains("browser.ca-marked-server-certificate"))
+    }
+
+    @Test func leftAloneWhenItIssuedACertificateInTheRun() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let input = folder + "/in"
+        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+        let ca = input + "/localhost-ca.crt"
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/req-x509-ca-ke-de.crt", toPath: ca)
+        // A leaf signed with the CA-marked certificate's key, as a developer does with a local "CA".
+        Fixtures.write("subjectAltName=DNS:app.localhost\nauthorityKeyIdentifier=keyid\nbasicConstraints=critical,CA:FALSE\n", to: folder + "/ext.cnf")
+        Fixtures.openssl([
+            "req", "-new", "-key", Fixtures.samples + "/keys/good-rsa.key", "-subj", "/CN=app.localhost", "-out", folder + "/app.csr",
+        ])
+        Fixtures.openssl([
+            "x509", "-req", "-in", folder + "/app.csr", "-CA", ca, "-CAkey", Fixtures.samples + "/keys/req-x509-ca-ke-de.key",
+            "-set_serial", "4242", "-days", "30", "-extfile", folder + "/ext.cnf", "-out", input + "/app.crt",
+        ])
+        // Issued by it, as OpenSSL reads the names and key identifiers (`openssl verify` refuses the chain
+        // itself: the "CA" has no keyCertSign).
+        let issuer = Fixtures.openssl(["x509", "-in", input + "/app.crt", "-noout", "-issuer"])
+        let subject = Fixtures.openssl(["x509", "-in", ca, "-noout", "-subject"])
+        #expect(issuer.dropFirst("issuer=".count) == subject.dropFirst("subject=".count))
+        let authority = Fixtures.openssl(["x509", "-in", input + "/app.crt", "-noout", "-ext", "authorityKeyIdentifier"])
+        let own = Fixtures.openssl(["x509", "-in", ca, "-noout", "-ext", "subjectKeyIdentifier"])
+        let ownID = try #require(own.components(separatedBy: "\n").dropFirst().first?.trimmingCharacters(in: .whitespaces))
+        #expect(!ownID.isEmpty && authority.contains(ownID), "\(authority) vs \(own)")
+
+        let out = folder + "/out"
+        let result = Fixtures.run(Fixtures.executable, ["remediate", "--out", out, input])
+        #expect(result.status == 1, "left alone with its error: \(result.stdout)")
+        #expect(result.stdout.contains("localhost-ca.crt #0: NOT remediated: marked as a CA"), "\(result.stdout)")
+        #expect(result.stdout.contains("it issued 1 certificate(s) found in this run"), "\(result.stdout)")
+        #expect(result.stdout.contains("app.crt #0"), "names the certificate it issued: \(result.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: out + "/localhost-ca.crt"))
+
+        // Alone, the same certificate is re-issued.
+        let alone = Fixtures.run(Fixtures.executable, ["remediate", "--dry-run", ca])
+        #expect(alone.status == 0, "\(alone.stdout)")
+        #expect(alone.stdout.contains("would re-issue"))
+    }
+
+    @Test func aRootCAThatIsNotServerShapedIsNotReissued() {
+        let result = Fixtures.run(
+            Fixtures.executable, ["remediate", "--dry-run", Fixtures.samples + "/ca/mkcert-style-root.crt"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("root CA certificate: CA certificates are not re-issued"), "\(result.stdout)")
+    }
+}
