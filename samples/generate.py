@@ -197,6 +197,27 @@ def der_read(buf: bytes, off: int = 0) -> tuple[int, int, int]:
     return tag, off, off + n
 
 
+def der_children(tlv: bytes) -> list[bytes]:
+    """The TLVs inside a constructed TLV (or inside an OCTET STRING that wraps DER)."""
+    _, s, e = der_read(tlv)
+    kids, p = [], s
+    while p < e:
+        _, _, q = der_read(tlv, p)
+        kids.append(tlv[p:q])
+        p = q
+    return kids
+
+
+def der_rewrite(tlv: bytes, path: list[int], change) -> bytes:
+    """Replaces the TLV at `path` (child indices from `tlv` down) with change(old), re-encoding every
+    enclosing length."""
+    if not path:
+        return change(tlv)
+    kids = der_children(tlv)
+    kids[path[0]] = der_rewrite(kids[path[0]], path[1:], change)
+    return der_tlv(tlv[0], b"".join(kids))
+
+
 def pem(c: x509.Certificate) -> bytes:
     return c.public_bytes(serialization.Encoding.PEM)
 
@@ -868,6 +889,28 @@ def main() -> None:
     expect("bad/wrong-password.pfx",
            f"Valid AES PKCS#12 whose password ('{WRONG_PASSWORD}') is not in passwords.txt", status="error")
 
+    # PKCS#12 files whose iteration counts (2^31-1) would stall any reader for many minutes per password:
+    # made from veeam/vspc-5.pfx by re-encoding one INTEGER (the MAC is dropped where the change would
+    # break it, so that a reader reaches the changed count). certaudit refuses them before any KDF runs.
+    base = (HERE / "veeam/vspc-5.pfx").read_bytes()
+    huge = der_tlv(0x02, (2**31 - 1).to_bytes(4, "big"))
+    version, auth_safe, mac = der_children(base)
+    assert der_children(mac)[2][0] == 0x02  # MacData: DigestInfo, salt, iterations
+    out("bad/pfx-mac-iterations.pfx", der_tlv(0x30, version + auth_safe + der_tlv(0x30, b"".join(der_children(mac)[:2]) + huge)))
+    expect("bad/pfx-mac-iterations.pfx", "PKCS#12 whose MAC asks for 2^31-1 iterations (refused before any KDF runs)",
+           status="error")
+    no_mac = der_tlv(0x30, version + auth_safe)
+    # authSafe → [0] → OCTET STRING → AuthenticatedSafe → ContentInfo 0 (encryptedData: the certificates)
+    # → [0] → EncryptedData → EncryptedContentInfo → AlgorithmIdentifier → PBE parameters → iterations.
+    out("bad/pfx-safe-iterations.pfx", der_rewrite(no_mac, [1, 1, 0, 0, 0, 1, 0, 1, 1, 1, 1], lambda _: huge))
+    expect("bad/pfx-safe-iterations.pfx",
+           "PKCS#12 without MAC whose certificate safe's PBE asks for 2^31-1 iterations", status="error")
+    # … ContentInfo 1 (data: the key) → [0] → OCTET STRING → SafeContents → SafeBag → [0] →
+    # EncryptedPrivateKeyInfo → AlgorithmIdentifier → PBE parameters → iterations.
+    out("bad/pfx-keybag-iterations.pfx", der_rewrite(no_mac, [1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 1, 1], lambda _: huge))
+    expect("bad/pfx-keybag-iterations.pfx",
+           "PKCS#12 without MAC whose shrouded key bag asks for 2^31-1 iterations", status="error")
+
     out("passwords.txt", PASSWORD + "\n")
 
     # ---------------- Cross-check, then write the expectations ----------------
@@ -991,7 +1034,13 @@ def _certs_from_der_pkcs7(buf: bytes) -> list[bytes]:
 FRIENDLY_NAMES: dict[bytes, str] = {}  # certificate DER -> PKCS#12 friendlyName, filled by _load_file
 
 
+# Reading these is the denial of service they demonstrate (2^31-1 PBKDF iterations): never load them.
+_NEVER_LOAD = {"bad/pfx-mac-iterations.pfx", "bad/pfx-safe-iterations.pfx", "bad/pfx-keybag-iterations.pfx"}
+
+
 def _load_file(rel: str) -> list[x509.Certificate] | None:
+    if rel in _NEVER_LOAD:
+        return None
     data = (HERE / rel).read_bytes()
     if rel.endswith(".pfx"):
         try:

@@ -61,7 +61,7 @@ public struct Auditor: Sendable {
     /// the first is the server's, whatever its CA flag, and the order is checked.
     public func audit(_ decoded: DecodedInput, path: String) -> FileReport {
         var report = FileReport(path: path)
-        report.problems = decoded.problems
+        report.problems = Auditor.bounded(decoded.problems)
         report.skipReason = decoded.skipReason
         var parsed: [(ExtractedCertificate, CertificateFacts)] = []
         for extracted in decoded.certificates {
@@ -83,6 +83,15 @@ public struct Auditor: Sendable {
                     friendlyName: extracted.friendlyName, facts: facts, role: verdict.role, roleBasis: verdict.roleBasis,
                     products: verdict.products, findings: verdict.findings))
         }
+        report.problems = Auditor.bounded(report.problems)
         return report
+    }
+
+    /// At most this many problems are listed per input; the rest are counted in one last line.
+    public static let problemLimit = 20
+
+    static func bounded(_ problems: [String]) -> [String] {
+        guard problems.count > problemLimit else { return problems }
+        return Array(problems.prefix(problemLimit - 1)) + ["… and \(problems.count - problemLimit + 1) more problems in this input"]
     }
 }

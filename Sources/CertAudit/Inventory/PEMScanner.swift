@@ -53,46 +53,56 @@ enum PEMScanner {
         start >= end || bytes[start..<end].allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }
     }
 
+    /// One pass over the bytes, whatever the mix of markers: every search is bounded by the end of its
+    /// line or by the next BEGIN marker, so no region is scanned more than a few times (a file of BEGIN
+    /// lines without END used to be scanned to its end once per line).
     static func blocks(in bytes: [UInt8]) -> [PEMBlock] {
         var blocks: [PEMBlock] = []
         var position = 0
         var lineCursor = (offset: 0, line: 1)
-        while let beginAt = nextBegin(in: bytes, from: position) {
+        var following = nextBegin(in: bytes, from: 0)
+        while let beginAt = following {
             let labelStart = beginAt + begin.count
             let lineEnd = endOfLine(bytes, from: labelStart)
-            guard let labelEnd = find(dashes, in: bytes, from: labelStart), labelEnd < lineEnd,
+            guard let labelEnd = find(dashes, in: bytes, from: labelStart, before: lineEnd),
                 onlyWhitespace(bytes, from: labelEnd + dashes.count, to: lineEnd)
             else {
-                position = labelStart
+                position = max(lineEnd, labelStart)
+                following = nextBegin(in: bytes, from: position)
                 continue
             }
             let label = String(decoding: bytes[labelStart..<labelEnd], as: UTF8.self)
             let bodyStart = min(lineEnd + 1, bytes.count)
             lineCursor = (beginAt, lineCursor.line + newlines(in: bytes, from: lineCursor.offset, to: beginAt))
             let line = lineCursor.line
-            let nextBegin = nextBegin(in: bytes, from: bodyStart)
-            guard let endAt = find(end, in: bytes, from: bodyStart), nextBegin.map({ endAt < $0 }) ?? true else {
-                let stop = nextBegin ?? bytes.count
-                blocks.append(PEMBlock(label: label, body: bodyStart..<stop, line: line, complete: false))
-                position = stop
+            following = nextBegin(in: bytes, from: bodyStart)
+            let limit = following ?? bytes.count
+            guard let endAt = find(end, in: bytes, from: bodyStart, before: limit) else {
+                blocks.append(PEMBlock(label: label, body: bodyStart..<limit, line: line, complete: false))
+                position = limit
                 continue
             }
             let endLabelStart = endAt + end.count
-            let endLabelEnd = find(dashes, in: bytes, from: endLabelStart) ?? bytes.count
+            let endLineEnd = endOfLine(bytes, from: endLabelStart)
+            let endLabelEnd = find(dashes, in: bytes, from: endLabelStart, before: endLineEnd) ?? endLineEnd
             let matches = endLabelEnd - endLabelStart == labelEnd - labelStart
                 && bytes[endLabelStart..<endLabelEnd].elementsEqual(bytes[labelStart..<labelEnd])
             blocks.append(PEMBlock(label: label, body: bodyStart..<endAt, line: line, complete: matches))
             position = min(endLabelEnd + dashes.count, bytes.count)
+            if let next = following, next < position {
+                // The BEGIN found after this block's body sits inside its END line: look again after it.
+                following = nextBegin(in: bytes, from: position)
+            }
         }
         return blocks
     }
 
     private static func endOfLine(_ bytes: [UInt8], from start: Int) -> Int {
-        var index = start
-        while index < bytes.count, bytes[index] != 0x0a {
-            index += 1
+        guard start < bytes.count else { return bytes.count }
+        return bytes.withUnsafeBytes { raw -> Int in
+            guard let hit = memchr(raw.baseAddress! + start, 0x0a, raw.count - start) else { return raw.count }
+            return raw.baseAddress!.distance(to: UnsafeRawPointer(hit))
         }
-        return index
     }
 
     private static func newlines(in bytes: [UInt8], from start: Int, to end: Int) -> Int {
@@ -103,17 +113,19 @@ enum PEMScanner {
         return count
     }
 
-    /// First occurrence of `needle` at or after `start`: `memchr` for the first byte, `memcmp` for the rest.
-    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard let first = needle.first, start < haystack.count else { return nil }
+    /// First occurrence of `needle` at or after `start` that ends at or before `limit` (default: the end):
+    /// `memchr` for the first byte, `memcmp` for the rest.
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int, before limit: Int? = nil) -> Int? {
+        let stop = min(limit ?? haystack.count, haystack.count)
+        guard let first = needle.first, start < stop else { return nil }
         return haystack.withUnsafeBytes { hay -> Int? in
             needle.withUnsafeBytes { pattern -> Int? in
                 guard let base = hay.baseAddress else { return nil }
                 var offset = start
-                while offset + pattern.count <= hay.count {
-                    guard let hit = memchr(base + offset, Int32(first), hay.count - offset) else { return nil }
+                while offset + pattern.count <= stop {
+                    guard let hit = memchr(base + offset, Int32(first), stop - offset) else { return nil }
                     let position = base.distance(to: UnsafeRawPointer(hit))
-                    guard position + pattern.count <= hay.count else { return nil }
+                    guard position + pattern.count <= stop else { return nil }
                     if memcmp(base + position, pattern.baseAddress!, pattern.count) == 0 {
                         return position
                     }

@@ -129,3 +129,60 @@ import Testing
         #expect(reports["other.crt"] == nil)
     }
 }
+
+/// Hostile PEM: every mix of BEGIN/END lines is read in one linear pass, and the problems one file can
+/// produce are bounded. (Before, 40,000 BEGIN lines without END took 95 s: each line was searched to the
+/// end of the file. All five shapes take well under a second in a debug build; the generous bound
+/// below only catches a scan that is quadratic again, which misses it by minutes.)
+@Suite struct HostilePEMTests {
+    static let shapes: [(String, String)] = [
+        ("BEGIN lines without END", "-----BEGIN CERTIFICATE-----\n"),
+        ("BEGIN lines without closing dashes", "-----BEGIN CERTIFICATE\n"),
+        ("END lines without closing dashes", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE\n"),
+        ("END before BEGIN", "-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n"),
+        ("markers inside one line", "x -----BEGIN CERTIFICATE----- -----END CERTIFICATE-----"),
+    ]
+
+    @Test(arguments: shapes.map(\.0))
+    func fortyThousandMarkersAreReadInOnePass(_ shape: String) throws {
+        let line = try #require(Self.shapes.first { $0.0 == shape }?.1)
+        let bytes = Array(String(repeating: line, count: 40_000).utf8)
+        let started = Date()
+        let decoded = ContainerDecoder().decode(bytes, name: "hostile.pem")
+        let report = Fixtures.auditor().audit(decoded, path: "hostile.pem")
+        #expect(Date().timeIntervalSince(started) < 20, "\(shape): not a linear pass")
+        #expect(report.certificates.isEmpty)
+        #expect(report.problems.count <= Auditor.problemLimit, "\(shape): \(report.problems.count) problems listed")
+        if report.problems.count == Auditor.problemLimit {
+            #expect(report.problems.last?.contains("more problems in this input") == true)
+        }
+    }
+
+    @Test func blocksAroundHostileLinesAreStillFound() throws {
+        let good = BadInputTests.goodPEM
+        let text = good + String(repeating: "-----BEGIN CERTIFICATE\n", count: 1000) + good
+            + String(repeating: "-----END CERTIFICATE-----\n", count: 1000) + good
+        let decoded = ContainerDecoder().decode(Array(text.utf8), name: "mixed.pem")
+        #expect(decoded.certificates.count == 3, "\(decoded.problems.prefix(3))")
+    }
+}
+
+/// PKCS#12 files asking for 2^31-1 PBKDF iterations (MAC, certificate safe, shrouded key bag; made by
+/// samples/generate.py and confirmed by `openssl pkcs12 -info`) are refused before any key derivation,
+/// with the count in the message. Before, each stalled a scan for 11–18 minutes per password.
+@Suite struct PKCS12IterationLimitTests {
+    @Test(arguments: ["pfx-mac-iterations.pfx", "pfx-safe-iterations.pfx", "pfx-keybag-iterations.pfx"])
+    func hugeIterationCountIsRefused(_ name: String) throws {
+        let started = Date()
+        let report = Fixtures.report(for: Fixtures.samples + "/bad/" + name)
+        #expect(Date().timeIntervalSince(started) < 30, "refused before any KDF runs")
+        #expect(report.certificates.isEmpty)
+        let problem = try #require(report.problems.first)
+        #expect(problem.contains("2147483647"), "\(problem)")
+        #expect(problem.contains("limit of 10000000"), "\(problem)")
+        let info = Fixtures.run(
+            "/usr/bin/timeout",
+            ["5", "/usr/bin/openssl", "pkcs12", "-info", "-noout", "-legacy", "-nomacver", "-in", Fixtures.samples + "/bad/" + name, "-passin", "pass:certaudit-sample"])
+        #expect((info.stdout + info.stderr).contains("Iteration 2147483647"), "OpenSSL reads the same count")
+    }
+}
