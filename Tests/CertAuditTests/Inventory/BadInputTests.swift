@@ -182,7 +182,7 @@ import Testing
         #expect(problem.contains("limit of 10000000"), "\(problem)")
         let info = Fixtures.run(
             "/usr/bin/timeout",
-            ["5", "/usr/bin/openssl", "pkcs12", "-info", "-noout", "-legacy", "-nomacver", "-in", Fixtures.samples + "/bad/" + name, "-passin", "pass:certaudit-sample"])
+            ["-s", "KILL", "5", "/usr/bin/openssl", "pkcs12", "-info", "-noout", "-legacy", "-nomacver", "-in", Fixtures.samples + "/bad/" + name, "-passin", "pass:certaudit-sample"])
         #expect((info.stdout + info.stderr).contains("Iteration 2147483647"), "OpenSSL reads the same count")
     }
 }

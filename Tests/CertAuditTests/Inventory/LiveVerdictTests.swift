@@ -89,7 +89,7 @@ import Testing
         let result = Fixtures.run(
             "/usr/bin/timeout",
             [
-                "90", chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "-s", "KILL", "90", chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
                 "--ignore-certificate-errors", "--user-data-dir=" + folder + "/chromium", "--dump-dom",
                 "https://127.0.0.1:\(port)/",
             ])
@@ -104,7 +104,7 @@ import Testing
     func liveVerdictMatchesChromium(_ testCase: Case) throws {
         let folder = Fixtures.temporaryDirectory()
         let (server, port) = try Self.serve(testCase, folder: folder)
-        defer { server.terminate() }
+        defer { Fixtures.stop(server) }
 
         let scan = Fixtures.run(Fixtures.executable, ["scan", "--format", "json", "--timeout", "5", "tls://127.0.0.1:\(port)"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [String: Any], "\(scan.stderr)")

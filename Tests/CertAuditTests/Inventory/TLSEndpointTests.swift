@@ -39,7 +39,7 @@ import Testing
                 "s_server", "-accept", "127.0.0.1:\(port)", "-quiet", "-cert", Fixtures.samples + "/veeam/veeam-one-10a.crt",
                 "-key", Fixtures.samples + "/keys/veeam-one-10a.key",
             ], port: port)
-        defer { server.terminate() }
+        defer { Fixtures.stop(server) }
         let result = Fixtures.run(Fixtures.executable, ["scan", "--format", "json", "--timeout", "5", "tls://127.0.0.1:\(port)"])
         #expect(result.status == 1, "\(result.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -65,7 +65,7 @@ import Testing
             "/usr/bin/python3",
             ["-c", "import socket,time\ns=socket.socket(); s.bind(('127.0.0.1',\(port))); s.listen(8)\nc=[]\nwhile True:\n  c.append(s.accept()[0])"],
             port: port)
-        defer { silent.terminate() }
+        defer { Fixtures.stop(silent) }
         let started = Date()
         let stalled = Fixtures.run(
             Fixtures.executable, ["scan", "--timeout", "1", "tls://127.0.0.1:\(port)", Fixtures.samples + "/tls/good-rsa.crt"])

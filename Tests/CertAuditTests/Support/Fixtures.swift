@@ -79,6 +79,14 @@ enum Fixtures {
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
+    /// Stops a background process for good. SIGKILL: the test runner blocks SIGTERM, and children
+    /// inherit that mask, so `terminate()` would leave servers running.
+    static func stop(_ process: Process) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     static func openssl(_ arguments: [String]) -> String {
         let result = run("/usr/bin/openssl", arguments)
         precondition(result.status == 0, "openssl \(arguments) failed: \(result.stderr)")
