@@ -8,37 +8,155 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
-/// Non-blocking connect bounded by timeout_ms, then back to blocking with send/receive timeouts.
-static int connect_with_timeout(const char *host, const char *port, int timeout_ms, char *message, size_t size) {
+/// Milliseconds on the monotonic clock.
+static long long now_ms(void) {
+    struct timespec clock;
+    clock_gettime(CLOCK_MONOTONIC, &clock);
+    return (long long)clock.tv_sec * 1000 + clock.tv_nsec / 1000000;
+}
+
+/// What is left of the deadline, in milliseconds for poll(); 0 once it has passed.
+static int remaining(long long deadline) {
+    long long left = deadline - now_ms();
+    return left <= 0 ? 0 : (left > 2147483647 ? 2147483647 : (int)left);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Name resolution within the deadline: getaddrinfo() blocks for as long as the resolver likes, so it runs
+// on a detached thread; whoever finishes last (the waiter or the resolver) frees the job.
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t done_signal;
+    int done;
+    int abandoned;
+    int status;
+    struct addrinfo *addresses;
+    char *host;
+    char *port;
+} resolve_job;
+
+static void free_job(resolve_job *job) {
+    if (job->addresses != NULL) {
+        freeaddrinfo(job->addresses);
+    }
+    free(job->host);
+    free(job->port);
+    pthread_cond_destroy(&job->done_signal);
+    pthread_mutex_destroy(&job->lock);
+    free(job);
+}
+
+static void *resolve_thread(void *argument) {
+    resolve_job *job = argument;
     struct addrinfo hints;
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     struct addrinfo *addresses = NULL;
-    int status = getaddrinfo(host, port, &hints, &addresses);
+    int status = getaddrinfo(job->host, job->port, &hints, &addresses);
+    pthread_mutex_lock(&job->lock);
+    job->status = status;
+    job->addresses = addresses;
+    job->done = 1;
+    int abandoned = job->abandoned;
+    pthread_cond_signal(&job->done_signal);
+    pthread_mutex_unlock(&job->lock);
+    if (abandoned) {
+        free_job(job);
+    }
+    return NULL;
+}
+
+/// Resolves host:port before the deadline. Returns 0 with `*result` set, or an EAI_ code (EAI_AGAIN
+/// with `*timed_out` set when the deadline passed first).
+static int resolve(const char *host, const char *port, long long deadline, struct addrinfo **result, int *timed_out) {
+    *result = NULL;
+    *timed_out = 0;
+    // Numeric addresses need no resolver.
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    if (getaddrinfo(host, port, &hints, result) == 0) {
+        return 0;
+    }
+    resolve_job *job = calloc(1, sizeof(resolve_job));
+    if (job == NULL) {
+        return EAI_MEMORY;
+    }
+    pthread_mutex_init(&job->lock, NULL);
+    pthread_condattr_t attributes;
+    pthread_condattr_init(&attributes);
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+    pthread_cond_init(&job->done_signal, &attributes);
+    pthread_condattr_destroy(&attributes);
+    job->host = strdup(host);
+    job->port = strdup(port);
+    pthread_t thread;
+    pthread_attr_t thread_attributes;
+    pthread_attr_init(&thread_attributes);
+    pthread_attr_setdetachstate(&thread_attributes, PTHREAD_CREATE_DETACHED);
+    if (job->host == NULL || job->port == NULL || pthread_create(&thread, &thread_attributes, resolve_thread, job) != 0) {
+        pthread_attr_destroy(&thread_attributes);
+        free_job(job);
+        return EAI_MEMORY;
+    }
+    pthread_attr_destroy(&thread_attributes);
+    struct timespec until = {.tv_sec = deadline / 1000, .tv_nsec = (deadline % 1000) * 1000000};
+    pthread_mutex_lock(&job->lock);
+    while (!job->done) {
+        if (pthread_cond_timedwait(&job->done_signal, &job->lock, &until) == ETIMEDOUT) {
+            break;
+        }
+    }
+    if (!job->done) {
+        job->abandoned = 1;  // the resolver thread frees the job when getaddrinfo returns
+        pthread_mutex_unlock(&job->lock);
+        *timed_out = 1;
+        return EAI_AGAIN;
+    }
+    pthread_mutex_unlock(&job->lock);
+    int status = job->status;
+    *result = job->addresses;
+    job->addresses = NULL;
+    free_job(job);
+    return status;
+}
+
+/// A non-blocking socket connected to host:port before the deadline (DNS included), or -1.
+static int connect_before(const char *host, const char *port, long long deadline, char *message, size_t size) {
+    struct addrinfo *addresses = NULL;
+    int timed_out = 0;
+    int status = resolve(host, port, deadline, &addresses, &timed_out);
     if (status != 0) {
-        snprintf(message, size, "cannot resolve %s: %s", host, gai_strerror(status));
+        snprintf(message, size, "cannot resolve %s: %s", host, timed_out ? "timed out" : gai_strerror(status));
         return -1;
     }
     int result = -1;
+    snprintf(message, size, "cannot connect to %s:%s: no address", host, port);
     for (struct addrinfo *address = addresses; address != NULL && result < 0; address = address->ai_next) {
-        int fd = socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC, address->ai_protocol);
+        int fd = socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, address->ai_protocol);
         if (fd < 0) {
             continue;
         }
-        int flags = fcntl(fd, F_GETFL, 0);
-        fcntl(fd, F_SETFL, flags | O_NONBLOCK);
         int connected = connect(fd, address->ai_addr, address->ai_addrlen);
         if (connected != 0 && errno == EINPROGRESS) {
             struct pollfd waiter = {.fd = fd, .events = POLLOUT, .revents = 0};
-            int ready = poll(&waiter, 1, timeout_ms);
+            int ready;
+            do {
+                ready = poll(&waiter, 1, remaining(deadline));
+            } while (ready < 0 && errno == EINTR);
             int error = 0;
             socklen_t length = sizeof(error);
             if (ready == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) {
@@ -51,17 +169,94 @@ static int connect_with_timeout(const char *host, const char *port, int timeout_
             snprintf(message, size, "cannot connect to %s:%s: %s", host, port, strerror(errno));
         }
         if (connected == 0) {
-            fcntl(fd, F_SETFL, flags);
-            struct timeval limit = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
-            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
             result = fd;
         } else {
             close(fd);
         }
+        if (remaining(deadline) == 0) {
+            break;
+        }
     }
     freeaddrinfo(addresses);
     return result;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A socket BIO that never raises SIGPIPE (send with MSG_NOSIGNAL), so that a peer closing early cannot
+// kill a program that uses the library.
+
+static int nosignal_write(BIO *bio, const char *data, int length) {
+    ssize_t sent = send(BIO_get_fd(bio, NULL), data, (size_t)length, MSG_NOSIGNAL);
+    BIO_clear_retry_flags(bio);
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        BIO_set_retry_write(bio);
+    }
+    return (int)sent;
+}
+
+static int nosignal_read(BIO *bio, char *data, int length) {
+    ssize_t received = recv(BIO_get_fd(bio, NULL), data, (size_t)length, MSG_NOSIGNAL);
+    BIO_clear_retry_flags(bio);
+    if (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        BIO_set_retry_read(bio);
+    }
+    return (int)received;
+}
+
+static int nosignal_puts(BIO *bio, const char *text) {
+    return nosignal_write(bio, text, (int)strlen(text));
+}
+
+static pthread_once_t method_once = PTHREAD_ONCE_INIT;
+static BIO_METHOD *nosignal_method = NULL;
+
+static void make_method(void) {
+    // Everything but read and write (fd bookkeeping, flush, EOF) comes from OpenSSL's socket BIO.
+    const BIO_METHOD *socket_method = BIO_s_socket();
+    BIO_METHOD *method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+                                      "certaudit socket (MSG_NOSIGNAL)");
+    if (method == NULL) {
+        return;
+    }
+    BIO_meth_set_write(method, nosignal_write);
+    BIO_meth_set_read(method, nosignal_read);
+    BIO_meth_set_puts(method, nosignal_puts);
+    BIO_meth_set_ctrl(method, BIO_meth_get_ctrl(socket_method));
+    BIO_meth_set_create(method, BIO_meth_get_create(socket_method));
+    BIO_meth_set_destroy(method, BIO_meth_get_destroy(socket_method));
+    nosignal_method = method;
+}
+
+/// Drives one TLS step (connect) on a non-blocking socket until it completes, fails or the deadline passes.
+/// Returns 1 done, 0 failed, -1 timed out.
+static int drive(SSL *ssl, int fd, long long deadline) {
+    for (;;) {
+        int result = SSL_connect(ssl);
+        if (result == 1) {
+            return 1;
+        }
+        int error = SSL_get_error(ssl, result);
+        short events;
+        if (error == SSL_ERROR_WANT_READ) {
+            events = POLLIN;
+        } else if (error == SSL_ERROR_WANT_WRITE) {
+            events = POLLOUT;
+        } else {
+            return 0;
+        }
+        int wait = remaining(deadline);
+        if (wait == 0) {
+            return -1;
+        }
+        struct pollfd waiter = {.fd = fd, .events = events, .revents = 0};
+        int ready = poll(&waiter, 1, wait);
+        if (ready == 0) {
+            return -1;
+        }
+        if (ready < 0 && errno != EINTR) {
+            return 0;
+        }
+    }
 }
 
 int ca_tls_fetch_chain(const char *host, const char *port, const char *server_name, int timeout_ms,
@@ -69,17 +264,24 @@ int ca_tls_fetch_chain(const char *host, const char *port, const char *server_na
     memset(out, 0, sizeof(*out));
     ca_openssl_init();
     ERR_clear_error();
-    int fd = connect_with_timeout(host, port, timeout_ms, out->message, sizeof(out->message));
+    // One deadline for the whole exchange: resolution, connect, handshake and chain.
+    long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+    int fd = connect_before(host, port, deadline, out->message, sizeof(out->message));
     if (fd < 0) {
         return 0;
     }
     int ok = 0;
+    pthread_once(&method_once, make_method);
     SSL_CTX *context = SSL_CTX_new(TLS_client_method());
     SSL *ssl = context ? SSL_new(context) : NULL;
-    if (ssl == NULL) {
+    BIO *bio = nosignal_method ? BIO_new(nosignal_method) : NULL;
+    if (ssl == NULL || bio == NULL) {
+        BIO_free(bio);
         ca_describe_error(out->message, sizeof(out->message), "cannot set up TLS");
         goto done;
     }
+    BIO_set_fd(bio, fd, BIO_NOCLOSE);
+    SSL_set_bio(ssl, bio, bio);  // the SSL owns the BIO now
     // Audit, do not trust-check: accept whatever chain the server presents, and still reach TLS 1.0
     // servers with weak settings (the rules judge them).
     SSL_CTX_set_verify(context, SSL_VERIFY_NONE, NULL);
@@ -88,13 +290,14 @@ int ca_tls_fetch_chain(const char *host, const char *port, const char *server_na
     if (server_name != NULL) {
         SSL_set_tlsext_host_name(ssl, server_name);
     }
-    SSL_set_fd(ssl, fd);
-    if (SSL_connect(ssl) != 1) {
-        if (ERR_peek_last_error() != 0) {
+    int driven = drive(ssl, fd, deadline);
+    if (driven != 1) {
+        if (driven < 0) {
+            snprintf(out->message, sizeof(out->message), "TLS handshake failed: timed out after %d ms", timeout_ms);
+        } else if (ERR_peek_last_error() != 0) {
             ca_describe_error(out->message, sizeof(out->message), "TLS handshake failed");
         } else {
-            snprintf(out->message, sizeof(out->message), "TLS handshake failed: %s",
-                     errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : "the server closed the connection");
+            snprintf(out->message, sizeof(out->message), "TLS handshake failed: the server closed the connection");
         }
         goto done;
     }
@@ -117,7 +320,7 @@ int ca_tls_fetch_chain(const char *host, const char *port, const char *server_na
     snprintf(out->protocol, sizeof(out->protocol), "%s", SSL_get_version(ssl));
     snprintf(out->cipher, sizeof(out->cipher), "%s", SSL_get_cipher_name(ssl));
     ok = 1;
-    SSL_shutdown(ssl);
+    SSL_shutdown(ssl);  // one non-blocking attempt: close_notify if the socket takes it, never a wait
 
 done:
     SSL_free(ssl);

@@ -112,8 +112,10 @@ typedef struct {
 } ca_tls_chain;
 
 /// Connects to host:port (name or address), sends `server_name` as SNI when not NULL, completes a TLS
-/// handshake without judging trust (the audit does that), and returns the presented chain. Every step
-/// is bounded by `timeout_ms`. Returns 1 on success. Always call `ca_tls_chain_free` afterwards.
+/// handshake without judging trust (the audit does that), and returns the presented chain. One deadline,
+/// `timeout_ms` from the call, bounds the whole exchange: name resolution, connect, handshake and chain
+/// (a server that sends one byte at a time cannot stretch it). Never raises SIGPIPE. Returns 1 on success.
+/// Always call `ca_tls_chain_free` afterwards.
 int ca_tls_fetch_chain(const char *host, const char *port, const char *server_name, int timeout_ms,
                        ca_tls_chain *out);
 

@@ -74,4 +74,54 @@ import Testing
         #expect(stalled.stdout.contains("TLS handshake failed"))
         #expect(stalled.stdout.contains("2 files, 1 certificates"), "the scan goes on")
     }
+
+    @Test func oneDeadlineBoundsAServerThatDripsBytes() throws {
+        // Sends a TLS record header, then one byte every 1.5 s: each read returns within a per-read
+        // timeout, so only a deadline for the whole exchange ends it.
+        let port = Self.freePort()
+        let drip = try Self.start(
+            "/usr/bin/python3",
+            [
+                "-c",
+                "import socket,threading,time\ns=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1',\(port))); s.listen(8)\ndef serve(c):\n  try:\n    c.recv(4096); c.sendall(b'\\x16\\x03\\x03\\x40\\x00')\n    while True:\n      time.sleep(1.5); c.sendall(b'\\x02')\n  except OSError: pass\nwhile True:\n  c=s.accept()[0]; threading.Thread(target=serve, args=(c,), daemon=True).start()",
+            ], port: port)
+        defer { Fixtures.stop(drip) }
+        let started = Date()
+        let result = Fixtures.run(Fixtures.executable, ["scan", "--timeout", "2", "tls://127.0.0.1:\(port)"])
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed < 8, "bounded by --timeout 2 for the whole exchange, took \(elapsed) s")
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("timed out"), "\(result.stdout)")
+    }
+
+    @Test func aPeerThatAnswersGarbageAndResetsDoesNotKillTheProcess() throws {
+        // Reads the ClientHello, answers with an HTTP line and resets the connection, twenty times, in
+        // process and with SIGPIPE at its default action (as in a program that uses the library without
+        // ignoring it): each is a per-endpoint error and nothing ends the process. (Whether the client's
+        // alert meets the reset is a race on loopback, so this cannot prove MSG_NOSIGNAL on its own; the
+        // shim's socket BIO sends with it on every write.)
+        let port = Self.freePort()
+        let script = """
+            import socket, struct, time
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(('127.0.0.1', \(port))); s.listen(8)
+            while True:
+                c = s.accept()[0]
+                try:
+                    c.recv(4096)
+                    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+                    c.sendall(b'HTTP/1.1 400 Bad Request\\r\\n\\r\\n'); time.sleep(0.05); c.close()
+                except OSError:
+                    c.close()
+            """
+        let rude = try Self.start("/usr/bin/python3", ["-c", script], port: port)
+        defer { Fixtures.stop(rude) }
+        let previous = signal(SIGPIPE, SIG_DFL)
+        defer { signal(SIGPIPE, previous) }
+        for _ in 0..<20 {
+            let decoded = TLSEndpoint(argument: "tls://127.0.0.1:\(port)")!.fetch(timeoutMilliseconds: 2000)
+            #expect(decoded.certificates.isEmpty)
+            #expect(decoded.problems.first?.contains("TLS handshake failed") == true, "\(decoded.problems)")
+        }
+    }
 }
