@@ -195,7 +195,7 @@ static int nosignal_write(BIO *bio, const char *data, int length) {
 }
 
 static int nosignal_read(BIO *bio, char *data, int length) {
-    ssize_t received = recv(BIO_get_fd(bio, NULL), data, (size_t)length, MSG_NOSIGNAL);
+    ssize_t received = recv(BIO_get_fd(bio, NULL), data, (size_t)length, 0);
     BIO_clear_retry_flags(bio);
     if (received < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
         BIO_set_retry_read(bio);
