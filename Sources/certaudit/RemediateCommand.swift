@@ -94,8 +94,8 @@ struct RemediateCommand: ParsableCommand {
         if inPlace, out != nil {
             throw UsageFailure("choose --out DIR or --in-place, not both")
         }
-        if let validityDays, validityDays <= 0 {
-            throw UsageFailure("--validity-days must be positive")
+        if let validityDays {
+            try NumericLimits.check(validityDays, NumericLimits.validityDays, "--validity-days", unit: " days")
         }
         let now = try referenceTime(at)
         if legacyPfx, let pfxEncryption, pfxEncryption.family != .legacy {

@@ -25,7 +25,8 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         guard let since = HistoryDiff.Since(since) else {
-            throw UsageFailure("--since takes last, Nd (e.g. 7d) or YYYY-MM-DD (got '\(self.since)')")
+            throw UsageFailure(
+                "--since takes last, Nd with N from 1 to 36500 (e.g. 7d) or YYYY-MM-DD (got '\(self.since)')")
         }
         guard let format = HistoryReport.Format(rawValue: format) else {
             throw UsageFailure("--format takes markdown, html or json (got '\(self.format)')")

@@ -43,6 +43,24 @@ func referenceTime(_ at: String?) throws -> UnixTime {
     return parsed
 }
 
+/// The allowed values of every numeric option, checked before anything is computed with them (a value
+/// out of range is a usage error naming the range, never an arithmetic trap).
+enum NumericLimits {
+    static let timeoutSeconds = 1...86_400
+    static let expiryDays = 0...36_500
+    static let keepRuns = 1...1_000_000
+    static let validityDays = 1...36_500
+    static let sinceDays = 1...36_500
+    /// --max-file-size: a file is read into memory whole.
+    static let maxFileSize = 0...(1 << 30)
+
+    static func check(_ value: Int, _ range: ClosedRange<Int>, _ option: String, unit: String = "") throws {
+        guard range.contains(value) else {
+            throw UsageFailure("\(option) must be between \(range.lowerBound) and \(range.upperBound)\(unit) (got \(value))")
+        }
+    }
+}
+
 /// A usage problem: printed as one line on standard error, exit status 2.
 struct UsageFailure: Error, CustomStringConvertible {
     var description: String

@@ -54,8 +54,9 @@ struct ScanCommand: ParsableCommand {
         guard let mainFormat = ReportFormat(rawValue: format), mainFormat == .text || mainFormat == .json else {
             throw UsageFailure("--format takes text or json (got '\(format)'); use --report FORMAT:FILE for the others")
         }
-        if let keepRuns, keepRuns < 1 || history == nil {
-            throw UsageFailure(history == nil ? "--keep-runs goes with --history" : "--keep-runs must be 1 or more")
+        if let keepRuns {
+            guard history != nil else { throw UsageFailure("--keep-runs goes with --history") }
+            try NumericLimits.check(keepRuns, NumericLimits.keepRuns, "--keep-runs")
         }
 
         var scanner = prepared.scanner
@@ -149,11 +150,14 @@ struct ScanCommand: ParsableCommand {
 }
 
 enum ByteSize {
+    /// Bytes, or nil for text that is not a size or does not fit an Int.
     static func parse(_ text: String) -> Int? {
         let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
         guard let last = text.uppercased().last else { return nil }
         if let multiplier = multipliers[last] {
-            return Int(text.dropLast()).flatMap { $0 >= 0 ? $0 * multiplier : nil }
+            guard let count = Int(text.dropLast()), count >= 0 else { return nil }
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: multiplier)
+            return overflow ? nil : bytes
         }
         return Int(text).flatMap { $0 >= 0 ? $0 : nil }
     }

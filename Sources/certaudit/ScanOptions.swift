@@ -61,11 +61,10 @@ struct ScanOptions: ParsableArguments {
             }
         }
         let expiry = expiryDays ?? configuration?.expiryDays ?? 30
-        guard expiry >= 0 else {
-            throw UsageFailure("--expiry-days must be 0 or more")
-        }
-        guard let sizeLimit = ByteSize.parse(maxFileSize) else {
-            throw UsageFailure("--max-file-size takes a number of bytes, e.g. 10M or 524288 (got '\(maxFileSize)')")
+        try NumericLimits.check(expiry, NumericLimits.expiryDays, expiryDays == nil ? "expiryDays (configuration)" : "--expiry-days")
+        guard let sizeLimit = ByteSize.parse(maxFileSize), NumericLimits.maxFileSize.contains(sizeLimit) else {
+            throw UsageFailure(
+                "--max-file-size takes a number of bytes up to 1G, e.g. 10M or 524288 (got '\(maxFileSize)')")
         }
         let now = try referenceTime(at)
         var parameters = EvaluationContext.defaultParameters
@@ -87,9 +86,7 @@ struct ScanOptions: ParsableArguments {
         walk.includes = includes.isEmpty ? (configuration?.includes ?? []) : includes
         walk.excludes = excludes + (configuration?.excludes ?? [])
         walk.maxFileSize = sizeLimit
-        guard timeout > 0 else {
-            throw UsageFailure("--timeout must be positive")
-        }
+        try NumericLimits.check(timeout, NumericLimits.timeoutSeconds, "--timeout", unit: " seconds")
         var scanner = Scanner(
             walker: InputWalker(options: walk),
             decoder: ContainerDecoder(passwords: try PasswordOptions.candidates(passwordFile: passwordFile)),

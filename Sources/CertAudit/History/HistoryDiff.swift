@@ -8,10 +8,13 @@ public struct HistoryDiff: Sendable {
         /// The last run at or before this time.
         case date(UnixTime)
 
+        /// `Nd` takes 1 to 36,500 days (a century), so that no date arithmetic can overflow.
+        public static let dayRange = 1...36_500
+
         public init?(_ text: String) {
             if text == "last" {
                 self = .last
-            } else if text.hasSuffix("d"), let days = Int(text.dropLast()), days > 0 {
+            } else if text.hasSuffix("d"), let days = Int(text.dropLast()), Since.dayRange.contains(days) {
                 self = .days(days)
             } else if let date = UnixTime(iso8601: text) {
                 self = .date(date)

@@ -43,6 +43,10 @@ public final class HistoryStore: @unchecked Sendable {
 
     public init(path: String) throws(Failure) {
         self.path = path
+        // A FIFO or device would block SQLite's open forever.
+        if let reason = FileReader.notRegular(path: path) {
+            throw Failure(description: "\(path): \(reason); --history takes an SQLite file")
+        }
         // A non-empty file that is not SQLite at all: say so before SQLite does something worse.
         if let head = FileReader.prefix(path: path, count: HistoryStore.sqliteHeader.count), !head.isEmpty,
             head != HistoryStore.sqliteHeader
@@ -179,46 +183,101 @@ public final class HistoryStore: @unchecked Sendable {
     }
 
     public func runs() throws(Failure) -> [Run] {
-        do {
-            return try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM certaudit_run ORDER BY id").map { row in
-                    Run(
-                        id: row["id"], startedAt: UnixTime(seconds: row["startedAt"]),
-                        roots: (row["roots"] as String).split(separator: "\n").map(String.init),
-                        profiles: (row["profiles"] as String).split(separator: ",").map(String.init),
-                        certificates: row["certificates"], unreadable: row["unreadable"])
-                }
-            }
-        } catch {
-            throw Failure(description: "\(path): cannot read runs: \(error)")
+        try read("certaudit_run", sql: "SELECT * FROM certaudit_run ORDER BY id", arguments: []) { row in
+            Run(
+                id: try row.value("id"), startedAt: try row.time("startedAt"),
+                roots: (try row.value("roots") as String).split(separator: "\n").map(String.init),
+                profiles: (try row.value("profiles") as String).split(separator: ",").map(String.init),
+                certificates: try row.count("certificates"), unreadable: try row.count("unreadable"))
         }
     }
 
     public func certificates(run: Int64) throws(Failure) -> [CertificateRow] {
-        do {
-            return try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM certaudit_certificate WHERE runId = ? ORDER BY path, idx", arguments: [run]).map {
-                    CertificateRow(
-                        path: $0["path"], index: $0["idx"], sha256: $0["sha256"], subject: $0["subject"],
-                        notAfter: UnixTime(seconds: $0["notAfter"]))
-                }
-            }
-        } catch {
-            throw Failure(description: "\(path): cannot read certificates: \(error)")
+        try read(
+            "certaudit_certificate", sql: "SELECT * FROM certaudit_certificate WHERE runId = ? ORDER BY path, idx",
+            arguments: [run]
+        ) { row in
+            CertificateRow(
+                path: try row.value("path"), index: try row.count("idx"), sha256: try row.value("sha256"),
+                subject: try row.value("subject"), notAfter: try row.time("notAfter"))
         }
     }
 
     public func findings(run: Int64) throws(Failure) -> [FindingRow] {
+        try read(
+            "certaudit_finding", sql: "SELECT * FROM certaudit_finding WHERE runId = ? ORDER BY path, ruleId",
+            arguments: [run]
+        ) { row in
+            let severityText: String = try row.value("severity")
+            guard let severity = Severity(rawValue: severityText) else {
+                throw row.failure("severity", "'\(severityText)' is not a severity")
+            }
+            return FindingRow(
+                path: try row.value("path"), sha256: try row.value("sha256"), ruleId: try row.value("ruleId"),
+                severity: severity, message: try row.value("message"), suppressed: try row.value("suppressed"))
+        }
+    }
+
+    /// Fetches rows and converts each defensively: a value of the wrong type, a NULL or an out-of-range
+    /// number is a `Failure` naming the table, the column and the row, never a GRDB fatal error or an
+    /// arithmetic trap (the file may have been edited, or written by something else).
+    private func read<Value>(
+        _ table: String, sql: String, arguments: StatementArguments, _ convert: (CheckedRow) throws -> Value
+    ) throws(Failure) -> [Value] {
         do {
             return try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM certaudit_finding WHERE runId = ? ORDER BY path, ruleId", arguments: [run]).map {
-                    FindingRow(
-                        path: $0["path"], sha256: $0["sha256"], ruleId: $0["ruleId"],
-                        severity: Severity(rawValue: $0["severity"]) ?? .error, message: $0["message"], suppressed: $0["suppressed"])
+                var values: [Value] = []
+                let cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+                var number = 0
+                while let row = try cursor.next() {
+                    number += 1
+                    values.append(try convert(CheckedRow(row: row, table: table, number: number, path: path)))
                 }
+                return values
             }
+        } catch let failure as Failure {
+            throw failure
         } catch {
-            throw Failure(description: "\(path): cannot read findings: \(error)")
+            throw Failure(description: "\(path): cannot read \(table): \(error)")
+        }
+    }
+
+    /// One row read column by column with type and range checks.
+    struct CheckedRow {
+        var row: Row
+        var table: String
+        var number: Int
+        var path: String
+
+        /// 0001-01-01 to 9999-12-31, the range every date computation here is safe in.
+        static let timeRange: ClosedRange<Int64> = -62_135_596_800...253_402_300_799
+
+        func failure(_ column: String, _ reason: String) -> Failure {
+            Failure(description: "\(path): table \(table), row \(number), column \(column): \(reason) (a damaged or edited history file; use another --history file)")
+        }
+
+        func value<T: DatabaseValueConvertible>(_ column: String) throws(Failure) -> T {
+            let stored: DatabaseValue = row[column] ?? .null
+            guard let value = T.fromDatabaseValue(stored) else {
+                throw failure(column, stored.isNull ? "no value" : "\(stored) is not a \(T.self)")
+            }
+            return value
+        }
+
+        func time(_ column: String) throws(Failure) -> UnixTime {
+            let seconds: Int64 = try value(column)
+            guard CheckedRow.timeRange.contains(seconds) else {
+                throw failure(column, "\(seconds) is not a time between the years 1 and 9999")
+            }
+            return UnixTime(seconds: seconds)
+        }
+
+        func count(_ column: String) throws(Failure) -> Int {
+            let number: Int64 = try value(column)
+            guard (0...Int64(Int32.max)).contains(number) else {
+                throw failure(column, "\(number) is not a count")
+            }
+            return Int(number)
         }
     }
 }

@@ -34,11 +34,22 @@ public enum FileReader {
         return readAll(descriptor, expected: size, limit: limit)
     }
 
-    /// The first `count` bytes of a file (fewer if it is shorter); nil when it cannot be opened.
+    /// Why `path` cannot be used as a regular file, or nil when it is one or does not exist. A FIFO,
+    /// socket or device would block or never end: such paths are refused before anything opens them.
+    public static func notRegular(path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return InputWalker.isRegular(info) ? nil : "not a regular file"
+    }
+
+    /// The first `count` bytes of a regular file (fewer if it is shorter); nil when it cannot be opened
+    /// or is not a regular file. Opened non-blocking, so a FIFO cannot hang the caller.
     public static func prefix(path: String, count: Int) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, InputWalker.isRegular(info) else { return nil }
         var buffer = [UInt8](repeating: 0, count: count)
         var used = 0
         while used < count {

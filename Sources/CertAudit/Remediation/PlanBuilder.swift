@@ -113,15 +113,20 @@ struct PlanBuilder {
 
         // Validity.
         let notBefore = UnixTime(seconds: request.now.seconds - 300)
+        // Days are bounded (the CLI takes 1…36,500) and the arithmetic checked: a century at most.
+        let century: Int64 = 36_500 * 86_400
         var lifetime: Int64
         if let days = request.validityDays {
-            lifetime = Int64(days) * 86_400
+            lifetime = min(Int64(clamping: days), 36_500) * 86_400
         } else {
             switch request.target.validity {
-            case .days(let days): lifetime = Int64(days) * 86_400
-            case .originalLifetime: lifetime = max(facts.notAfter.seconds - facts.notBefore.seconds, 86_400)
+            case .days(let days): lifetime = min(Int64(clamping: days), 36_500) * 86_400
+            case .originalLifetime:
+                let (span, overflow) = facts.notAfter.seconds.subtractingReportingOverflow(facts.notBefore.seconds)
+                lifetime = overflow ? century : min(max(span, 86_400), century)
             }
         }
+        lifetime = max(lifetime, 86_400)
         var notAfter = UnixTime(seconds: notBefore.seconds + lifetime)
         if case .authority(let authority) = issuer, authority.facts.notAfter < notAfter {
             notAfter = authority.facts.notAfter
