@@ -113,7 +113,8 @@ struct ScanCommand: ParsableCommand {
         let header = ScanHeader(
             toolVersion: CertAuditVersion.current, roots: options.paths,
             profiles: Array(Set(prepared.rules.map(\.profile))).sorted(), referenceTime: prepared.now,
-            failOn: failThreshold, rules: prepared.rules, baseline: loadedBaseline)
+            failOn: failThreshold, rules: prepared.rules, baseline: loadedBaseline,
+            configuration: prepared.configurationPath)
         writers.forEach { $0.begin(header) }
         var recorder = HistoryRecorder()
         let summary = scanner.run(options.paths, renderers: writers.map(\.renderer)) { report, rendered in

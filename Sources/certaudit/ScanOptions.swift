@@ -43,17 +43,29 @@ struct ScanOptions: ParsableArguments {
     @Option(help: "Configuration file (default: .certaudit.yaml in the first folder scanned).")
     var config: String?
 
+    @Flag(help: "Do not apply a .certaudit.yaml found in the scanned folder (a folder you do not control can waive its own findings).")
+    var noConfig = false
+
+    func validate() throws {
+        if noConfig, config != nil {
+            throw ValidationError("--no-config and --config exclude each other")
+        }
+    }
+
     /// Everything a scan needs, with the configuration file's values where no flag was given.
     struct Prepared {
         var scanner: Scanner
         var rules: [Rule]
         var now: UnixTime
         var configuration: ScanConfiguration?
+        /// The configuration file applied, for the reports.
+        var configurationPath: String?
     }
 
     func prepare() throws -> Prepared {
         var configuration: ScanConfiguration?
-        if let path = config ?? ScanConfiguration.locate(scanPaths: paths) {
+        let configurationPath = noConfig ? nil : (config ?? ScanConfiguration.locate(scanPaths: paths))
+        if let path = configurationPath {
             do {
                 configuration = try ScanConfiguration.load(path)
             } catch {
@@ -96,6 +108,7 @@ struct ScanOptions: ParsableArguments {
                     now: now, parameters: parameters,
                     declaredVendors: try vendorOptions.declared(catalog: catalog, configured: configuration?.vendors))))
         scanner.endpointTimeoutMilliseconds = timeout * 1000
-        return Prepared(scanner: scanner, rules: rules, now: now, configuration: configuration)
+        return Prepared(
+            scanner: scanner, rules: rules, now: now, configuration: configuration, configurationPath: configurationPath)
     }
 }

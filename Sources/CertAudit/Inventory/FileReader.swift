@@ -14,9 +14,14 @@ public enum FileReader {
         case failed(String)
     }
 
-    public static func load(path: String, limit: Int) -> Outcome {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    /// `noFollow`: refuse a symbolic link (O_NOFOLLOW), for files found in a folder walk without
+    /// `--follow-symlinks` (the walk listed a regular file; a link now is a swap).
+    public static func load(path: String, limit: Int, noFollow: Bool = false) -> Outcome {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
         guard descriptor >= 0 else {
+            if noFollow, errno == ELOOP {
+                return .failed("became a symbolic link after the folder was listed; not followed (use --follow-symlinks)")
+            }
             return .failed("cannot open: " + InputWalker.describe(errno))
         }
         defer { close(descriptor) }

@@ -8,7 +8,9 @@
 
 /// One thing the walk found: a file to read, or a note about a path it did not read.
 public enum WalkItem: Sendable {
-    case file(path: String)
+    /// `inTree`: found inside a folder (not named on the command line). Without `--follow-symlinks` such
+    /// a file is opened with O_NOFOLLOW, so one swapped for a symbolic link after the listing is not read.
+    case file(path: String, inTree: Bool)
     case skipped(path: String, reason: String)
     case failed(path: String, reason: String)
 }
@@ -41,7 +43,7 @@ public struct InputWalker: Sendable {
                 var ancestors: [DirectoryID] = []
                 walkDirectory(root, relative: "", info: info, ancestors: &ancestors, visited: &visited, visit: visit)
             } else if InputWalker.isRegular(info) {
-                visit(.file(path: root))
+                visit(.file(path: root, inTree: false))
             } else {
                 visit(.skipped(path: root, reason: "not a regular file"))
             }
@@ -75,7 +77,7 @@ public struct InputWalker: Sendable {
             // Regular files need no stat here: the reader's fstat sees size and type.
             if type == UInt8(DT_REG) {
                 if !isExcluded(relative: childRelative, name: name), isIncluded(relative: childRelative, name: name) {
-                    visit(.file(path: child))
+                    visit(.file(path: child, inTree: true))
                 }
                 continue
             }
@@ -104,7 +106,7 @@ public struct InputWalker: Sendable {
                     visit: visit)
             } else if InputWalker.isRegular(childInfo) {
                 if isIncluded(relative: childRelative, name: name) {
-                    visit(.file(path: child))
+                    visit(.file(path: child, inTree: true))
                 }
             } else {
                 visit(.skipped(path: child, reason: "not a regular file"))

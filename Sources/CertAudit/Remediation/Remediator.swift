@@ -52,7 +52,7 @@ public struct Remediator: Sendable {
                 case .failed(let failedPath, let reason):
                     result.failed.append(.init(source: failedPath, index: nil, reason: reason))
                     return
-                case .file(let filePath):
+                case .file(let filePath, _):
                     path = filePath
                 }
                 guard case .bytes(let bytes) = FileReader.load(path: path, limit: 10 * 1024 * 1024) else {

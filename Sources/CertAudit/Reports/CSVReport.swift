@@ -14,9 +14,15 @@ public final class CSVReport: ReportWriter {
         "message",
     ]
 
+    /// RFC 4180 quoting, and a cell that a spreadsheet would run as a formula (starting with = + - @,
+    /// or a tab or carriage return, OWASP's list) gets a leading apostrophe: text, not a formula.
     static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        var value = text
+        if let first = value.utf8.first, [0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d].contains(first) {
+            value = "'" + value
+        }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     public func begin(_ header: ScanHeader) {

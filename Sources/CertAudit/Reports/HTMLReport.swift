@@ -82,6 +82,9 @@ public final class HTMLReport: ReportWriter {
         if let header {
             html += "<p>\(summary.certificates) certificates in \(summary.files) files · profiles \(Markup.xml(header.profiles.joined(separator: ", ")))"
             html += " · as of \(header.referenceTime.iso8601)</p>"
+            if let configuration = header.configuration {
+                html += "<p>Configuration applied: <code>\(Markup.xml(configuration))</code></p>"
+            }
         }
         html += "<p class=\"counts\">"
         for severity in Severity.allCases.reversed() {

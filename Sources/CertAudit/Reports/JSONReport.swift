@@ -28,6 +28,7 @@ public final class JSONReport: ReportWriter {
         json.strings(header.roots)
         json.key("profiles")
         json.strings(header.profiles)
+        json.field("configuration", header.configuration)
         json.key("certificates")
         json.beginArray()
         output.write(bytes: json.take())

@@ -10,7 +10,7 @@ public final class MarkdownReport: ReportWriter {
     }
 
     static func cell(_ text: String) -> String {
-        text.replacingPipes()
+        TerminalText.escape(text.replacingPipes())
     }
 
     public func begin(_ header: ScanHeader) {
@@ -34,6 +34,9 @@ public final class MarkdownReport: ReportWriter {
         text += "| \(summary.findings[.info] ?? 0) | \(summary.suppressed) | \(summary.unreadable) | \(summary.skipped) |\n\n"
         if let header {
             text += "Profiles: \(header.profiles.joined(separator: ", ")) · as of \(header.referenceTime.iso8601)\n\n"
+            if let configuration = header.configuration {
+                text += "Configuration applied: `\(MarkdownReport.cell(configuration))`\n\n"
+            }
         }
         if !digest.byRule.isEmpty {
             text += "### Findings by rule\n\n| severity | rule | count |\n|---|---|---:|\n"

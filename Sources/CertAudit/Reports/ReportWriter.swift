@@ -8,10 +8,12 @@ public struct ScanHeader: Sendable {
     public var rules: [Rule]
     /// The `--baseline` in use, to report entries that no longer occur.
     public var baseline: Baseline?
+    /// The configuration file that was applied (found in the scanned folder, or `--config`); nil for none.
+    public var configuration: String?
 
     public init(
         toolVersion: String, roots: [String], profiles: [String], referenceTime: UnixTime, failOn: Severity?, rules: [Rule],
-        baseline: Baseline? = nil
+        baseline: Baseline? = nil, configuration: String? = nil
     ) {
         self.toolVersion = toolVersion
         self.roots = roots
@@ -20,6 +22,7 @@ public struct ScanHeader: Sendable {
         self.failOn = failOn
         self.rules = rules
         self.baseline = baseline
+        self.configuration = configuration
     }
 
     /// Baseline entries the scan did not meet again (fixed, or the certificate is gone).

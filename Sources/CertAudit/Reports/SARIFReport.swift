@@ -12,6 +12,7 @@ public final class SARIFReport: ReportWriter {
     private var unreadable: [(path: String, message: String)] = []
     private var ruleIndex: [String: Int] = [:]
     private var roots: [String] = []
+    private var configuration: String?
 
     static let schema = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -85,6 +86,7 @@ public final class SARIFReport: ReportWriter {
 
     public func begin(_ header: ScanHeader) {
         roots = header.roots
+        configuration = header.configuration
         var json = JSONWriter()
         json.beginObject()
         json.field("$schema", SARIFReport.schema)
@@ -229,6 +231,13 @@ public final class SARIFReport: ReportWriter {
         var json = JSONWriter()
         json.beginObject()
         json.field("executionSuccessful", true)
+        if let configuration {
+            // SARIF 2.1.0 §3.8: the invocation's property bag names the configuration file applied.
+            json.key("properties")
+            json.beginObject()
+            json.field("configuration", configuration)
+            json.endObject()
+        }
         json.key("toolExecutionNotifications")
         json.beginArray()
         for item in unreadable {

@@ -29,8 +29,15 @@ public final class TextReport: ReportWriter {
 
     public func begin(_ header: ScanHeader) {
         self.header = header
+        // A configuration file found in a scanned folder can waive findings or change the gate: always say
+        // which one was applied.
+        if let configuration = header.configuration {
+            output.write("configuration: \(TerminalText.escape(configuration)) (applied)\n")
+        }
         if verbose {
             output.write("certaudit \(header.toolVersion) · profiles: \(header.profiles.joined(separator: ", ")) · as of \(header.referenceTime.iso8601)\n\n")
+        } else if header.configuration != nil {
+            output.write("\n")
         }
     }
 
@@ -48,29 +55,31 @@ public final class TextReport: ReportWriter {
         var text = ""
         let interesting = !report.problems.isEmpty || report.certificates.contains { !$0.findings.isEmpty }
         guard interesting || (verbose && (!report.certificates.isEmpty || report.skipReason != nil)) else { return "" }
-        text += (paint(report.path, "1", color: color) + "\n")
+        // Every piece of text from the input is escaped: see TerminalText.
+        let escape = TerminalText.escape
+        text += (paint(escape(report.path), "1", color: color) + "\n")
         for problem in report.problems {
-            text += ("  " + paint("unreadable", "1;35", color: color) + "  \(problem)\n")
+            text += ("  " + paint("unreadable", "1;35", color: color) + "  \(escape(problem))\n")
         }
         if report.certificates.isEmpty, let reason = report.skipReason, report.problems.isEmpty {
-            text += ("  skipped: \(reason)\n")
+            text += ("  skipped: \(escape(reason))\n")
         }
         for certificate in report.certificates where verbose || !certificate.findings.isEmpty {
             let facts = certificate.facts
             let keyUsage = facts.keyUsage.map { "{" + $0.bits.names.joined(separator: ", ") + "}" } ?? "absent"
-            var line = "  #\(certificate.index) \(facts.subject.rfc4514.isEmpty ? "(empty subject)" : facts.subject.rfc4514)"
+            var line = "  #\(certificate.index) \(facts.subject.rfc4514.isEmpty ? "(empty subject)" : escape(facts.subject.rfc4514))"
             line += " · \(facts.publicKey.displayName) · until \(facts.notAfter.isoDate) · KeyUsage \(keyUsage)"
             if let name = certificate.friendlyName {
-                line += " · \"\(name)\""
+                line += " · \"\(escape(name))\""
             }
             text += (line + "\n")
             if certificate.findings.isEmpty {
                 text += ("     " + paint("ok", "32", color: color) + "\n")
             }
             for finding in certificate.findings {
-                let hidden = finding.suppression.map { " (suppressed: \($0.justification))" } ?? ""
+                let hidden = finding.suppression.map { " (suppressed: \(escape($0.justification)))" } ?? ""
                 text += ("     \(label(finding.severity, color: color)) \(finding.ruleId)\(hidden)\n")
-                text += ("              \(finding.message)\n")
+                text += ("              \(escape(finding.message))\n")
             }
         }
         text += ("\n")
@@ -94,7 +103,7 @@ public final class TextReport: ReportWriter {
             if !stale.isEmpty {
                 output.write("\(stale.count) baseline entries no longer occur (fixed or gone):\n")
                 for entry in stale {
-                    output.write("  \(entry.key.ruleId) \(entry.key.sha256) \(entry.path)\n")
+                    output.write("  \(entry.key.ruleId) \(entry.key.sha256) \(TerminalText.escape(entry.path))\n")
                 }
             }
         }

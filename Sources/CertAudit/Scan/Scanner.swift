@@ -119,8 +119,9 @@ public struct Scanner: Sendable {
             var report = FileReport(path: path)
             report.problems.append(reason)
             return report
-        case .file(let path):
-            switch FileReader.load(path: path, limit: walker.options.maxFileSize) {
+        case .file(let path, let inTree):
+            let noFollow = inTree && !walker.options.followSymlinks
+            switch FileReader.load(path: path, limit: walker.options.maxFileSize, noFollow: noFollow) {
             case .bytes(let bytes):
                 return auditor.audit(bytes: bytes, path: path, decoder: decoder)
             case .tooLarge(let size):
