@@ -16,7 +16,11 @@ public enum FileReader {
 
     /// `noFollow`: refuse a symbolic link (O_NOFOLLOW), for files found in a folder walk without
     /// `--follow-symlinks` (the walk listed a regular file; a link now is a swap).
-    public static func load(path: String, limit: Int, noFollow: Bool = false) -> Outcome {
+    /// `beforeReading` gets the file's size once it is known and before its bytes are read (the scan's
+    /// byte budget waits there).
+    public static func load(
+        path: String, limit: Int, noFollow: Bool = false, beforeReading: (Int) -> Void = { _ in }
+    ) -> Outcome {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
         guard descriptor >= 0 else {
             if noFollow, errno == ELOOP {
@@ -36,6 +40,7 @@ public enum FileReader {
         if size > limit {
             return .tooLarge(size)
         }
+        beforeReading(size)
         return readAll(descriptor, expected: size, limit: limit)
     }
 

@@ -12,6 +12,9 @@ public struct ScanSummary: Sendable {
     /// Baseline entries that occurred in this scan (the others are stale).
     public var baselineMatches = Set<Baseline.Key>()
     public var elapsedSeconds = 0.0
+    /// The most input bytes read but not yet delivered at once (bounded by `Scanner.inFlightByteLimit`,
+    /// or one input larger than that on its own).
+    public var peakInFlightBytes = 0
 
     public init() {}
 

@@ -8,17 +8,32 @@ import Dispatch
     import Darwin
 #endif
 
-/// The scan pipeline: walk → batches of files read, decoded, parsed and audited on all cores → reports
-/// handed to `sink` in walk order. Only one batch of results is in memory at a time.
+/// The scan pipeline: a walker thread lists inputs → workers on every core read, decode, parse, audit
+/// and render each one → the calling thread hands each report to `sink` in input order as soon as it and
+/// everything before it are done.
+///
+/// Memory is bounded by bytes, not by file count: a worker admits an input only while the bytes of the
+/// inputs read but not yet delivered stay under `inFlightByteLimit` (the oldest undelivered input is
+/// always admitted, so a single file larger than the limit still goes through, alone). A folder of 64
+/// links to one 10 MB bundle therefore holds a few bundles at a time, not all of them.
 public struct Scanner: Sendable {
     public var walker: InputWalker
     public var decoder: ContainerDecoder
     public var auditor: Auditor
     /// Baseline and waivers, applied to every file's findings on the workers.
     public var policy: FindingPolicy?
-    /// Bound for each step (connect, handshake) with a `tls://` endpoint.
+    /// Bound for the whole exchange (resolution, connect, handshake, chain) with a `tls://` endpoint.
     public var endpointTimeoutMilliseconds = 10_000
-    public var batchSize = 512
+    /// Input bytes read but not yet delivered (each input counts at least `minimumInputCost`).
+    public var inFlightByteLimit = 32 << 20
+    /// Workers (default: one per core).
+    public var workers = max(1, ProcessInfoCores.active)
+
+    /// What an input is charged at least: bounds the number of small or empty inputs waiting behind a
+    /// slow one.
+    static let minimumInputCost = 4096
+    /// What a live endpoint is charged (its chain is small; its wait may be long).
+    static let endpointCost = 256 * 1024
 
     public init(walker: InputWalker, decoder: ContainerDecoder, auditor: Auditor) {
         self.walker = walker
@@ -26,10 +41,17 @@ public struct Scanner: Sendable {
         self.auditor = auditor
     }
 
-    /// Scans `roots` (`-` reads standard input) and returns the summary. `renderers` run on the workers
-    /// (each turns a file's report into one report format's bytes); `sink` receives reports and their
-    /// bytes (one array per renderer) in walk order, on a delivery thread that overlaps the next batch's
-    /// work (one batch waits at most).
+    /// One input in walk order.
+    enum Input: Sendable {
+        case walked(WalkItem)
+        case endpoint(TLSEndpoint)
+        case standardInput
+    }
+
+    /// Scans `roots` (`-` reads standard input; `tls://…` and `https://…` are live endpoints) and returns
+    /// the summary. `renderers` run on the workers (each turns a file's report into one report format's
+    /// bytes); `sink` receives reports and their bytes (one array per renderer) in input order, on the
+    /// calling thread.
     public func run(
         _ roots: [String], renderers: [@Sendable (FileReport) -> [UInt8]] = [],
         sink: (FileReport, [[UInt8]]) -> Void
@@ -38,42 +60,58 @@ public struct Scanner: Sendable {
         var clock = timespec()
         clock_gettime(CLOCK_MONOTONIC, &clock)
         let started = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
-        var summary = withoutActuallyEscaping(sink) { sink in
-            let delivery = Delivery(sink: sink)
-            var batch: [WalkItem] = []
-            batch.reserveCapacity(batchSize)
-            func flush() {
-                guard !batch.isEmpty else { return }
-                delivery.deliver(process(batch, render: render))
-                batch.removeAll(keepingCapacity: true)
-            }
+        let pipeline = Pipeline(byteLimit: max(inFlightByteLimit, Scanner.minimumInputCost))
+        let walker = walker
+        DispatchQueue.global().async {
             for root in roots {
-                if root == "-" || TLSEndpoint(argument: root) != nil {
-                    flush()
-                    var report: FileReport
-                    if let endpoint = TLSEndpoint(argument: root) {
-                        report = auditor.audit(
-                            endpoint.fetch(timeoutMilliseconds: endpointTimeoutMilliseconds), path: endpoint.display)
-                    } else {
-                        report = readStandardInput()
-                    }
-                    policy?.apply(to: &report)
-                    delivery.deliver([(report, render(report))])
-                    continue
-                }
-                walker.walk([root]) { item in
-                    batch.append(item)
-                    if batch.count >= batchSize {
-                        flush()
-                    }
+                if root == "-" {
+                    pipeline.push(.standardInput)
+                } else if let endpoint = TLSEndpoint(argument: root) {
+                    pipeline.push(.endpoint(endpoint))
+                } else {
+                    walker.walk([root]) { pipeline.push(.walked($0)) }
                 }
             }
-            flush()
-            return delivery.finish()
+            pipeline.finishProducing()
+        }
+        let scanner = self
+        let workerCount = workers
+        DispatchQueue.global().async {
+            DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
+                while let (sequence, input) = pipeline.pop() {
+                    var report = scanner.report(for: input) { cost in pipeline.admit(sequence, cost: cost) }
+                    if let policy = scanner.policy {
+                        policy.apply(to: &report)
+                    }
+                    pipeline.complete(sequence, report: report, rendered: render(report))
+                }
+            }
+        }
+        var summary = ScanSummary()
+        while let (report, rendered) = pipeline.nextInOrder() {
+            summary.add(report)
+            sink(report, rendered)
+            pipeline.delivered()
         }
         clock_gettime(CLOCK_MONOTONIC, &clock)
         summary.elapsedSeconds = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9 - started
+        summary.peakInFlightBytes = pipeline.peakInFlight
         return summary
+    }
+
+    /// Reads and judges one input. `admit` is called once with the input's cost, before its bytes are
+    /// read; it blocks while too many bytes are in flight.
+    func report(for input: Input, admit: (Int) -> Void) -> FileReport {
+        switch input {
+        case .walked(let item):
+            return report(for: item, admit: admit)
+        case .endpoint(let endpoint):
+            admit(Scanner.endpointCost)
+            return auditor.audit(endpoint.fetch(timeoutMilliseconds: endpointTimeoutMilliseconds), path: endpoint.display)
+        case .standardInput:
+            admit(max(walker.options.maxFileSize, Scanner.minimumInputCost))
+            return readStandardInput()
+        }
     }
 
     private func readStandardInput() -> FileReport {
@@ -91,37 +129,29 @@ public struct Scanner: Sendable {
         }
     }
 
-    func process(_ items: [WalkItem], render: @escaping @Sendable (FileReport) -> [[UInt8]]) -> [(FileReport, [[UInt8]])] {
-        guard !items.isEmpty else { return [] }
-        let results = ResultSlots(count: items.count)
-        let work: @Sendable (Int) -> Void = { index in
-            var report = report(for: items[index])
-            if let policy {
-                policy.apply(to: &report)
-            }
-            results.store(index, (report, render(report)))
-        }
-        if items.count == 1 {
-            work(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: items.count, execute: work)
-        }
-        return results.collect()
-    }
-
-    func report(for item: WalkItem) -> FileReport {
+    func report(for item: WalkItem, admit: (Int) -> Void = { _ in }) -> FileReport {
         switch item {
         case .skipped(let path, let reason):
+            admit(Scanner.minimumInputCost)
             var report = FileReport(path: path)
             report.skipReason = reason
             return report
         case .failed(let path, let reason):
+            admit(Scanner.minimumInputCost)
             var report = FileReport(path: path)
             report.problems.append(reason)
             return report
         case .file(let path, let inTree):
             let noFollow = inTree && !walker.options.followSymlinks
-            switch FileReader.load(path: path, limit: walker.options.maxFileSize, noFollow: noFollow) {
+            var admitted = false
+            let outcome = FileReader.load(path: path, limit: walker.options.maxFileSize, noFollow: noFollow) { size in
+                admit(max(size, Scanner.minimumInputCost))
+                admitted = true
+            }
+            if !admitted {
+                admit(Scanner.minimumInputCost)
+            }
+            switch outcome {
             case .bytes(let bytes):
                 return auditor.audit(bytes: bytes, path: path, decoder: decoder)
             case .tooLarge(let size):
@@ -137,55 +167,145 @@ public struct Scanner: Sendable {
     }
 }
 
-/// Fixed slots that concurrent workers fill by index; each slot is written by exactly one worker and
-/// read only after `concurrentPerform` returns. Raw memory, so no array is mutated from two threads.
-private final class ResultSlots: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<(FileReport, [[UInt8]])?>
+/// The scan's shared state: a bounded queue of inputs from the walker, the byte budget, and the finished
+/// reports waiting for their turn. One mutex, a condition variable per kind of waiter.
+private final class Pipeline: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    /// The walker waits for room in the queue; workers wait for inputs, for budget; delivery for a report.
+    private let room = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let inputs = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let budget = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let ready = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let byteLimit: Int
+    /// Inputs the walker produced and no worker took yet (bounded, so a huge tree is not listed ahead).
+    private var queue: [(Int, Scanner.Input)] = []
+    private var queueHead = 0
+    private static let queueCapacity = 4096
+    private var produced = 0
+    private var producing = true
+    /// Finished reports by sequence number, and the cost each input was admitted at.
+    private var finished: [Int: (FileReport, [[UInt8]])] = [:]
+    private var costs: [Int: Int] = [:]
+    private var nextToDeliver = 0
+    private var inFlight = 0
+    /// The most input bytes ever in flight at once (reported in the summary; the benchmark shows it).
+    private(set) var peakInFlight = 0
 
-    init(count: Int) {
-        slots = .allocate(capacity: count)
-        slots.initialize(repeating: nil)
-    }
-
-    deinit {
-        _ = slots.deinitialize()
-        slots.deallocate()
-    }
-
-    func store(_ index: Int, _ result: (FileReport, [[UInt8]])) {
-        slots[index] = result
-    }
-
-    func collect() -> [(FileReport, [[UInt8]])] {
-        slots.map { $0! }
-    }
-}
-
-/// Hands finished batches to the report sink on one serial thread, in order, while the next batch is
-/// being processed. At most one batch waits, so memory stays bounded.
-private final class Delivery: @unchecked Sendable {
-    // `sink` and `summary` are only touched on `queue`; `finish` waits for the queue before reading.
-    private let queue = DispatchQueue(label: "certaudit.scan.delivery")
-    private let slot = DispatchSemaphore(value: 1)
-    private let sink: (FileReport, [[UInt8]]) -> Void
-    private var summary = ScanSummary()
-
-    init(sink: @escaping (FileReport, [[UInt8]]) -> Void) {
-        self.sink = sink
-    }
-
-    func deliver(_ results: [(FileReport, [[UInt8]])]) {
-        slot.wait()
-        queue.async {
-            for (report, rendered) in results {
-                self.summary.add(report)
-                self.sink(report, rendered)
-            }
-            self.slot.signal()
+    init(byteLimit: Int) {
+        self.byteLimit = byteLimit
+        pthread_mutex_init(mutex, nil)
+        for condition in [room, inputs, budget, ready] {
+            pthread_cond_init(condition, nil)
         }
     }
 
-    func finish() -> ScanSummary {
-        queue.sync { summary }
+    deinit {
+        for condition in [room, inputs, budget, ready] {
+            pthread_cond_destroy(condition)
+            condition.deallocate()
+        }
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    private func locked<Result>(_ body: () -> Result) -> Result {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
+
+    /// Walker side: waits while the queue is full.
+    func push(_ input: Scanner.Input) {
+        locked {
+            while queue.count - queueHead >= Pipeline.queueCapacity {
+                pthread_cond_wait(room, mutex)
+            }
+            queue.append((produced, input))
+            produced += 1
+            pthread_cond_signal(inputs)
+        }
+    }
+
+    func finishProducing() {
+        locked {
+            producing = false
+            pthread_cond_broadcast(inputs)
+            pthread_cond_broadcast(ready)
+        }
+    }
+
+    /// Worker side: the next input in walk order, or nil when the walk is over and the queue empty.
+    func pop() -> (Int, Scanner.Input)? {
+        locked {
+            while queueHead == queue.count, producing {
+                pthread_cond_wait(inputs, mutex)
+            }
+            guard queueHead < queue.count else { return nil }
+            let next = queue[queueHead]
+            queueHead += 1
+            if queueHead == queue.count {
+                queue.removeAll(keepingCapacity: true)
+                queueHead = 0
+            } else if queueHead >= 1024 {
+                queue.removeFirst(queueHead)
+                queueHead = 0
+            }
+            pthread_cond_signal(room)
+            return next
+        }
+    }
+
+    /// Worker side: waits until `cost` more bytes fit, unless this input is the oldest undelivered one
+    /// (which always goes ahead, so the pipeline cannot stall).
+    func admit(_ sequence: Int, cost: Int) {
+        locked {
+            while inFlight > 0, inFlight + cost > byteLimit, sequence != nextToDeliver {
+                pthread_cond_wait(budget, mutex)
+            }
+            inFlight += cost
+            peakInFlight = max(peakInFlight, inFlight)
+            costs[sequence] = cost
+        }
+    }
+
+    func complete(_ sequence: Int, report: FileReport, rendered: [[UInt8]]) {
+        locked {
+            finished[sequence] = (report, rendered)
+            if sequence == nextToDeliver {
+                pthread_cond_signal(ready)
+            }
+        }
+    }
+
+    /// Delivery side: the next report in walk order once it is done; nil when every input is delivered.
+    func nextInOrder() -> (FileReport, [[UInt8]])? {
+        locked {
+            while finished[nextToDeliver] == nil {
+                if !producing, nextToDeliver == produced {
+                    return nil
+                }
+                pthread_cond_wait(ready, mutex)
+            }
+            return finished.removeValue(forKey: nextToDeliver)
+        }
+    }
+
+    /// Delivery side: the report handed out by `nextInOrder` is written; its bytes leave the budget.
+    func delivered() {
+        locked {
+            inFlight -= costs.removeValue(forKey: nextToDeliver) ?? 0
+            nextToDeliver += 1
+            pthread_cond_broadcast(budget)
+            if finished[nextToDeliver] != nil {
+                pthread_cond_signal(ready)
+            }
+        }
+    }
+}
+
+/// The number of cores to use, without Foundation.
+enum ProcessInfoCores {
+    static var active: Int {
+        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }
 }
