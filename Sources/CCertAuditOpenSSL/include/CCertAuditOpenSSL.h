@@ -121,6 +121,9 @@ int ca_tls_fetch_chain(const char *host, const char *port, const char *server_na
 
 void ca_tls_chain_free(ca_tls_chain *chain);
 
+/// Returns freed heap memory to the system (glibc's malloc_trim: every arena, not only the caller's).
+void ca_release_free_memory(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -44,6 +44,12 @@ public enum FileReader {
         return readAll(descriptor, expected: size, limit: limit)
     }
 
+    /// A small file's bytes (1 MiB at most), or none.
+    static func loadOrEmpty(_ path: String) -> [UInt8] {
+        if case .bytes(let bytes) = load(path: path, limit: 1 << 20) { return bytes }
+        return []
+    }
+
     /// Why `path` cannot be used as a regular file, or nil when it is one or does not exist. A FIFO,
     /// socket or device would block or never end: such paths are refused before anything opens them.
     public static func notRegular(path: String) -> String? {

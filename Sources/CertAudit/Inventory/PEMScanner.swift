@@ -15,6 +15,8 @@ struct PEMBlock {
     var line: Int
     /// False when the END marker is missing (truncated file) or names another label.
     var complete: Bool
+    /// The whole block, from its BEGIN marker to the end of its END line (its newline included).
+    var extent: Range<Int> = 0..<0
 }
 
 /// Finds PEM blocks in arbitrary text: text around and between blocks, CRLF endings and several blocks
@@ -78,7 +80,7 @@ enum PEMScanner {
             following = nextBegin(in: bytes, from: bodyStart)
             let limit = following ?? bytes.count
             guard let endAt = find(end, in: bytes, from: bodyStart, before: limit) else {
-                blocks.append(PEMBlock(label: label, body: bodyStart..<limit, line: line, complete: false))
+                blocks.append(PEMBlock(label: label, body: bodyStart..<limit, line: line, complete: false, extent: beginAt..<limit))
                 position = limit
                 continue
             }
@@ -87,7 +89,9 @@ enum PEMScanner {
             let endLabelEnd = find(dashes, in: bytes, from: endLabelStart, before: endLineEnd) ?? endLineEnd
             let matches = endLabelEnd - endLabelStart == labelEnd - labelStart
                 && bytes[endLabelStart..<endLabelEnd].elementsEqual(bytes[labelStart..<labelEnd])
-            blocks.append(PEMBlock(label: label, body: bodyStart..<endAt, line: line, complete: matches))
+            let blockEnd = min(endLineEnd + 1, bytes.count)
+            blocks.append(
+                PEMBlock(label: label, body: bodyStart..<endAt, line: line, complete: matches, extent: beginAt..<blockEnd))
             position = min(endLabelEnd + dashes.count, bytes.count)
             if let next = following, next < position {
                 // The BEGIN found after this block's body sits inside its END line: look again after it.

@@ -30,6 +30,8 @@ enum RemediationManifest {
             json.endObject()
         }
         json.endArray()
+        json.key("rolledBack")
+        json.strings(result.rolledBack)
         json.key("failed")
         json.beginArray()
         for entry in result.failed {

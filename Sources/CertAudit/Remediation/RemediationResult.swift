@@ -33,4 +33,8 @@ public struct RemediationResult: Sendable {
     /// Should have been fixed but could not be: the exit status is 1.
     public var failed: [Unchanged] = []
     public var manifestPath: String?
+    /// In-place changes undone after a failure: "path (restored from backup)".
+    public var rolledBack: [String] = []
+    /// An in-place transaction ran (and failed), so a manifest is written even without replacements.
+    public var attemptedInPlace = false
 }

@@ -18,6 +18,8 @@ public struct Remediator: Sendable {
         var path: String
         var relative: String
         var decoded: DecodedInput
+        /// The file's bytes as read (a combined PEM is rewritten block by block from them).
+        var original: [UInt8] = []
         var certificates: [(extracted: ExtractedCertificate, facts: CertificateFacts)]
         var plans: [Int: ReplacementPlan] = [:]
     }
@@ -71,7 +73,8 @@ public struct Remediator: Sendable {
                     return
                 }
                 var file = FileWork(
-                    path: path, relative: RelativePath.of(path, roots: [root]), decoded: decoded, certificates: [])
+                    path: path, relative: RelativePath.of(path, roots: [root]), decoded: decoded, original: bytes,
+                    certificates: [])
                 for extracted in decoded.certificates {
                     guard let facts = try? LenientCertificateParser.parse(extracted.der) else {
                         result.failed.append(.init(source: path, index: nil, reason: "\(extracted.location): not a readable certificate"))
@@ -206,7 +209,7 @@ public struct Remediator: Sendable {
         do {
             let (outputs, paths) = try ReplacementLayout(request: request).outputs(
                 for: file, certificates: newDER, signingRequests: csrDER, keys: newKeys)
-            let backups = try write(outputs)
+            let backups = try write(outputs, for: file)
             for index in newKeys.keys.sorted() {
                 let plan = file.plans[index]!
                 result.replacements.append(
@@ -219,6 +222,13 @@ public struct Remediator: Sendable {
                         pkcs12Encryption: paths.pkcs12 != nil ? plan.pkcs12Encryption : nil,
                         changes: plan.changes, keeps: plan.keeps))
             }
+        } catch let failure as InPlaceTransaction.Failure {
+            let undone = failure.rolledBack.isEmpty ? "nothing had been replaced" : "rolled back: " + failure.rolledBack.joined(separator: "; ")
+            for index in newKeys.keys.sorted() {
+                result.failed.append(.init(source: file.path, index: index, reason: "\(failure.description) (\(undone))"))
+            }
+            result.rolledBack += failure.rolledBack
+            result.attemptedInPlace = true
         } catch {
             for index in newKeys.keys.sorted() {
                 result.failed.append(.init(source: file.path, index: index, reason: "\(error)"))
@@ -239,7 +249,7 @@ public struct Remediator: Sendable {
         return nil
     }
 
-    private func write(_ outputs: [SafeFileWriter.Output]) throws(SafeFileWriter.Failure) -> [String] {
+    private func write(_ outputs: [SafeFileWriter.Output], for file: FileWork) throws -> [String] {
         switch request.destination {
         case .directory:
             let folders = Set(outputs.map { output in
@@ -251,17 +261,11 @@ public struct Remediator: Sendable {
             try SafeFileWriter.createAll(outputs)
             return []
         case .inPlace:
-            let stamp = Remediator.timestamp(request.now)
-            var backups: [String] = []
-            for output in outputs {
-                let backup = output.path + ".bak-" + stamp
-                let existed = access(output.path, F_OK) == 0
-                try SafeFileWriter.replace(output, backupPath: backup)
-                if existed {
-                    backups.append(backup)
-                }
-            }
-            return backups
+            // One transaction for the file's outputs (certificate and key): all replaced, or none.
+            var source = stat()
+            let owner = stat(file.path, &source) == 0 ? (uid: source.st_uid, gid: source.st_gid) : nil
+            let record = try InPlaceTransaction(stamp: Remediator.timestamp(request.now)).commit(outputs, newFileOwner: owner)
+            return record.backups
         }
     }
 
@@ -270,7 +274,8 @@ public struct Remediator: Sendable {
     }
 
     private func writeManifest(_ result: inout RemediationResult) {
-        guard !result.replacements.isEmpty else { return }
+        // Always a manifest when something was replaced, or an in-place attempt was rolled back.
+        guard !result.replacements.isEmpty || result.attemptedInPlace else { return }
         let bytes = RemediationManifest.encode(result)
         // Never overwrite an earlier run's manifest: remediation.json, then remediation-STAMP[-N].json.
         var path = request.manifestFolder + "/remediation.json"

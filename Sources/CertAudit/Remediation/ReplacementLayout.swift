@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Where a file's replacements go and in which encoding: the original's container, the original's
 /// relative path below `--out` (or the original path with `--in-place`), keys beside as `STEM.key`
 /// (PEM PKCS#8) or `STEM.key.der` (DER PKCS#8) with mode 0600.
@@ -13,6 +17,71 @@ struct ReplacementLayout {
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
+    }
+
+    /// With `--in-place`, a new key is written as `STEM.key` beside the certificate. A file of that name
+    /// that holds another key (not this certificate's) is someone else's: refuse rather than replace it.
+    private func refuseUnrelatedKeyFiles(
+        _ file: Remediator.FileWork, keys: [Int: KeyMaterial], keyPath: (Int) -> String
+    ) throws {
+        guard case .inPlace = request.destination, file.decoded.privateKeys == 0 || file.certificates.first?.extracted.container != .pem
+        else { return }
+        for index in keys.keys.sorted() {
+            guard let plan = file.plans[index], case .generate = plan.key else { continue }
+            let path = keyPath(index)
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            var target = stat()
+            if info.st_mode & S_IFMT == S_IFLNK, stat(path, &target) != 0 {
+                continue  // a dangling link: nothing is overwritten; the transaction keeps the link as a backup
+            }
+            let existing = (try? KeyMaterial(encoded: FileReader.loadOrEmpty(path)))?.subjectPublicKeyInfo
+            let wanted = CertificateDER.subjectPublicKeyInfo(of: Array(file.certificates[index].extracted.der))
+            guard let existing, existing == wanted else {
+                throw Failure(
+                    description: "\(path) exists and does not hold this certificate's private key; certaudit will not overwrite an unrelated key (move it away, or use --out)")
+            }
+        }
+    }
+
+    /// The original PEM file with its certificate blocks replaced in place and its first private key
+    /// block replaced by the new key; every other byte (other blocks, text between them) is kept.
+    private func combinedPEM(
+        _ file: Remediator.FileWork, certificates: [Int: [UInt8]], keys: [Int: KeyMaterial]
+    ) throws -> [UInt8] {
+        let blocks = PEMScanner.blocks(in: file.original)
+        var out: [UInt8] = []
+        var position = 0
+        var certificateIndex = 0
+        var keyWritten = false
+        let newKey = keys.keys.sorted().compactMap { index -> KeyMaterial? in
+            if case .generate = file.plans[index]?.key { return keys[index] }
+            return nil
+        }.first
+        for block in blocks {
+            out += file.original[position..<block.extent.lowerBound]
+            position = block.extent.upperBound
+            if ContainerDecoder.certificateLabels.contains(block.label), block.complete {
+                if let replaced = certificates[certificateIndex] {
+                    out += Array(PEMWriter.encode(label: "CERTIFICATE", der: replaced).utf8)
+                } else {
+                    out += file.original[block.extent]
+                }
+                certificateIndex += 1
+            } else if ContainerDecoder.pkcs7Labels.contains(block.label) {
+                throw Failure(description: "a PEM file holding a private key and a PKCS#7 bundle is not rewritten; split it first")
+            } else if block.label.hasSuffix("PRIVATE KEY"), !keyWritten, let newKey {
+                if block.label == "ENCRYPTED PRIVATE KEY" || file.original[block.body].starts(with: Array("Proc-Type:".utf8)) {
+                    throw Failure(description: "the file's private key is encrypted; certaudit does not write a new key unencrypted in its place (use --key reuse, or --out)")
+                }
+                out += Array(newKey.pkcs8PEM.utf8)
+                keyWritten = true
+            } else {
+                out += file.original[block.extent]
+            }
+        }
+        out += file.original[position...]
+        return out
     }
 
     func target(_ file: Remediator.FileWork) -> String {
@@ -61,7 +130,17 @@ struct ReplacementLayout {
         }
 
         let allCertificates = file.certificates.indices.map { certificates[$0] ?? Array(file.certificates[$0].extracted.der) }
+        try refuseUnrelatedKeyFiles(file, keys: keys, keyPath: { keyPath($0, der: container == .der) })
         switch container {
+        case .pem where file.decoded.privateKeys > 0:
+            // A combined file (certificate and key together, as HAProxy reads them) stays combined.
+            let bytes = try combinedPEM(file, certificates: certificates, keys: keys)
+            outputs.append(.init(path: main, bytes: bytes, mode: 0o600))
+            paths.certificate = main
+            for index in certificates.keys {
+                paths.keys[index] = main
+            }
+            return (outputs, paths)
         case .pem:
             let text = allCertificates.map { PEMWriter.encode(label: "CERTIFICATE", der: $0) }.joined()
             outputs.append(.init(path: main, bytes: Array(text.utf8), mode: 0o644))

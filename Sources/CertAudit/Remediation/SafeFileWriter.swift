@@ -41,7 +41,8 @@ public enum SafeFileWriter {
         }
     }
 
-    private static func stage(_ output: Output) throws(Failure) -> String {
+    /// Writes `output` under a temporary name in its folder (mode set, synced); returns that name.
+    static func stage(_ output: Output) throws(Failure) -> String {
         let folder = output.path.lastIndex(of: "/").map { String(output.path[..<$0]) } ?? "."
         var template = Array((folder + "/.certaudit-tmp-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }

@@ -1,3 +1,4 @@
+import CCertAuditOpenSSL
 import Dispatch
 
 #if canImport(Glibc)
@@ -24,8 +25,10 @@ public struct Scanner: Sendable {
     public var policy: FindingPolicy?
     /// Bound for the whole exchange (resolution, connect, handshake, chain) with a `tls://` endpoint.
     public var endpointTimeoutMilliseconds = 10_000
-    /// Input bytes read but not yet delivered (each input counts at least `minimumInputCost`).
-    public var inFlightByteLimit = 32 << 20
+    /// Input bytes read but not yet delivered (each input counts at least `minimumInputCost`). A report
+    /// with its renderings takes about seven times its input's bytes, so 16 MiB keeps the scan near 150 MB
+    /// whatever the tree.
+    public var inFlightByteLimit = 16 << 20
     /// Workers (default: one per core).
     public var workers = max(1, ProcessInfoCores.active)
 
@@ -34,6 +37,8 @@ public struct Scanner: Sendable {
     static let minimumInputCost = 4096
     /// What a live endpoint is charged (its chain is small; its wait may be long).
     static let endpointCost = 256 * 1024
+    /// After delivering an input at least this large, freed memory is returned to the system.
+    static let trimThreshold = 1 << 20
 
     public init(walker: InputWalker, decoder: ContainerDecoder, auditor: Auditor) {
         self.walker = walker
@@ -88,9 +93,18 @@ public struct Scanner: Sendable {
             }
         }
         var summary = ScanSummary()
-        while let (report, rendered) = pipeline.nextInOrder() {
-            summary.add(report)
-            sink(report, rendered)
+        while true {
+            do {
+                guard let (report, rendered) = pipeline.nextInOrder() else { break }
+                summary.add(report)
+                sink(report, rendered)
+            }
+            // The report is gone now; only then do its bytes leave the budget. A big one was built in a
+            // worker thread's malloc arena, which glibc keeps: hand that memory back first, so that the
+            // next big input (on another worker) does not build its own arena on top.
+            if pipeline.costOfNext >= Scanner.trimThreshold {
+                MemoryTrim.trim()
+            }
             pipeline.delivered()
         }
         clock_gettime(CLOCK_MONOTONIC, &clock)
@@ -290,16 +304,29 @@ private final class Pipeline: @unchecked Sendable {
         }
     }
 
+    /// Delivery side: the cost of the report `nextInOrder` handed out last.
+    var costOfNext: Int {
+        locked { costs[nextToDeliver] ?? 0 }
+    }
+
     /// Delivery side: the report handed out by `nextInOrder` is written; its bytes leave the budget.
-    func delivered() {
+    /// Returns the cost it was admitted at.
+    @discardableResult
+    func delivered() -> Int {
         locked {
-            inFlight -= costs.removeValue(forKey: nextToDeliver) ?? 0
+            let cost = costs.removeValue(forKey: nextToDeliver) ?? 0
+            inFlight -= cost
             nextToDeliver += 1
             pthread_cond_broadcast(budget)
-            if finished[nextToDeliver] != nil {
-                pthread_cond_signal(ready)
-            }
+            return cost
         }
+    }
+}
+
+/// Returns freed heap memory to the system (glibc keeps it in per-thread arenas otherwise).
+enum MemoryTrim {
+    static func trim() {
+        ca_release_free_memory()
     }
 }
 

@@ -1,0 +1,11 @@
+#include "CCertAuditOpenSSL.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+void ca_release_free_memory(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}
