@@ -28,7 +28,8 @@ void ca_buffer_free(ca_buffer *buffer) {
     buffer->len = 0;
 }
 
-/// Moves OpenSSL-encoded bytes into a malloc'd buffer the caller frees with ca_buffer_free.
+/// Moves OpenSSL-encoded bytes into a malloc'd buffer the caller frees with ca_buffer_free (which
+/// wipes it). OpenSSL's copy is wiped too: it may be a decrypted private key.
 static int take(ca_buffer *out, unsigned char *der, int len) {
     if (len <= 0 || der == NULL) {
         OPENSSL_free(der);
@@ -36,12 +37,12 @@ static int take(ca_buffer *out, unsigned char *der, int len) {
     }
     out->data = malloc((size_t)len);
     if (out->data == NULL) {
-        OPENSSL_free(der);
+        OPENSSL_clear_free(der, (size_t)len);
         return fail(out, "out of memory");
     }
     memcpy(out->data, der, (size_t)len);
     out->len = (size_t)len;
-    OPENSSL_free(der);
+    OPENSSL_clear_free(der, (size_t)len);
     return 1;
 }
 

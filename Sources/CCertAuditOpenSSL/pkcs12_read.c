@@ -153,8 +153,10 @@ static void keep_key(ca_p12_contents *out, const PKCS8_PRIV_KEY_INFO *info) {
             memcpy(out->key_pkcs8, der, (size_t)len);
             out->key_pkcs8_len = (size_t)len;
         }
+        OPENSSL_clear_free(der, (size_t)len);  // the decrypted key: wiped, not just freed
+    } else {
+        OPENSSL_free(der);
     }
-    OPENSSL_free(der);
 }
 
 /// Walks one SafeContents, recursing into nested safeContents bags.

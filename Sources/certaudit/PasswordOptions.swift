@@ -9,10 +9,11 @@ enum PasswordOptions {
     static func candidates(passwordFile: String?) throws -> PasswordCandidates {
         var candidates = PasswordCandidates()
         if let passwordFile {
-            guard let contents = readSmallFile(passwordFile) else {
+            guard var contents = readSmallFile(passwordFile) else {
                 throw UsageFailure("cannot read --password-file \(passwordFile)")
             }
             candidates.add(fileContents: contents, source: "--password-file")
+            Secrets.wipe(&contents)
         }
         if let fromEnvironment = ProcessInfoLite.environment["CERTAUDIT_PFX_PASSWORD"] {
             candidates.add(password: fromEnvironment, source: "CERTAUDIT_PFX_PASSWORD")
@@ -23,11 +24,12 @@ enum PasswordOptions {
     /// The first line of the password file (the password for PKCS#12 files certaudit writes).
     static func firstPassword(passwordFile: String?) throws -> String? {
         guard let passwordFile else { return nil }
-        guard let contents = readSmallFile(passwordFile) else {
+        guard var contents = readSmallFile(passwordFile) else {
             throw UsageFailure("cannot read --password-file \(passwordFile)")
         }
         var candidates = PasswordCandidates()
         candidates.add(fileContents: contents, source: "--password-file")
+        Secrets.wipe(&contents)
         return candidates.values.dropFirst(2).first ?? nil
     }
 

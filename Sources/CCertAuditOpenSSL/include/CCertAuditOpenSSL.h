@@ -121,6 +121,10 @@ int ca_tls_fetch_chain(const char *host, const char *port, const char *server_na
 
 void ca_tls_chain_free(ca_tls_chain *chain);
 
+/// Overwrites `count` bytes with zeros in a way the compiler cannot drop (OPENSSL_cleanse): for
+/// private keys and passwords in Swift buffers.
+void ca_wipe(void *bytes, size_t count);
+
 /// Returns freed heap memory to the system (glibc's malloc_trim: every arena, not only the caller's).
 void ca_release_free_memory(void);
 

@@ -11,7 +11,8 @@ enum ContainerEncoder {
         certificate: [UInt8], key: KeyMaterial, chain: [[UInt8]], friendlyName: String?, localKeyID: [UInt8]?,
         password: String, family: PKCS12Protection.Family
     ) throws(Failure) -> [UInt8] {
-        let keyDER = key.pkcs8DER
+        var keyDER = key.pkcs8DER
+        defer { Secrets.wipe(&keyDER) }
         let legacy: Int32 = family == .legacy ? 1 : 0
         let keyID = localKeyID ?? []
         var buffer = ca_buffer()

@@ -33,11 +33,14 @@ public enum KeyMaterial: Sendable {
             guard let block = blocks.first, block.complete else {
                 throw Failure(description: "no PEM private key block")
             }
-            guard let der = try? Base64.decode(bytes[block.body]) else {
+            guard var der = try? Base64.decode(bytes[block.body]) else {
                 throw Failure(description: "\(block.label) block is not valid base64")
             }
+            defer { Secrets.wipe(&der) }
             if block.label == "ENCRYPTED PRIVATE KEY" {
-                try self.init(der: try KeyMaterial.decrypt(der, passwords: passwords))
+                var plain = try KeyMaterial.decrypt(der, passwords: passwords)
+                defer { Secrets.wipe(&plain) }
+                try self.init(der: plain)
             } else {
                 try self.init(der: der)
             }

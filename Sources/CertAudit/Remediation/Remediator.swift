@@ -207,8 +207,14 @@ public struct Remediator: Sendable {
         }
         guard !newKeys.isEmpty else { return }
         do {
-            let (outputs, paths) = try ReplacementLayout(request: request).outputs(
+            var (outputs, paths) = try ReplacementLayout(request: request).outputs(
                 for: file, certificates: newDER, signingRequests: csrDER, keys: newKeys)
+            defer {
+                // Written (or not): the key bytes in memory go now.
+                for index in outputs.indices where outputs[index].mode == 0o600 {
+                    Secrets.wipe(&outputs[index].bytes)
+                }
+            }
             let backups = try write(outputs, for: file)
             for index in newKeys.keys.sorted() {
                 let plan = file.plans[index]!
