@@ -4,6 +4,15 @@
 #include <malloc.h>
 #endif
 
+void ca_fix_mmap_threshold(void) {
+#if defined(__GLIBC__)
+    // Allocations of 1 MiB and more (a big file's bytes, its rendered reports) are mapped and unmapped
+    // on free. glibc would otherwise raise this threshold after each such free and serve the next big
+    // block from a thread's heap, which it keeps: two workers then hold two big files' worth for good.
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+}
+
 void ca_release_free_memory(void) {
 #if defined(__GLIBC__)
     malloc_trim(0);

@@ -125,6 +125,10 @@ void ca_tls_chain_free(ca_tls_chain *chain);
 /// private keys and passwords in Swift buffers.
 void ca_wipe(void *bytes, size_t count);
 
+/// Fixes glibc's mmap threshold at 1 MiB (instead of letting it grow), so that big blocks go back to
+/// the system when freed.
+void ca_fix_mmap_threshold(void);
+
 /// Returns freed heap memory to the system (glibc's malloc_trim: every arena, not only the caller's).
 void ca_release_free_memory(void);
 

@@ -59,16 +59,30 @@ public final class OutputChannel {
 
     public func write(bytes: [UInt8]) {
         position += bytes.count
+        if bytes.count >= Self.bufferSize {
+            // A big piece (one file's part of a report) goes straight out: copying it into the buffer
+            // would leave the buffer that large for the rest of the scan.
+            flush()
+            writeOut(bytes)
+            return
+        }
         buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 16 {
+        if buffer.count >= Self.bufferSize {
             flush()
         }
     }
 
+    private static let bufferSize = 1 << 16
+
     public func flush() {
+        writeOut(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeOut(_ bytes: [UInt8]) {
         var offset = 0
-        while offset < buffer.count, failed == nil {
-            let written = buffer.withUnsafeBytes { raw in
+        while offset < bytes.count, failed == nil {
+            let written = bytes.withUnsafeBytes { raw in
                 Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
             }
             if written < 0 {
@@ -78,7 +92,6 @@ public final class OutputChannel {
             }
             offset += written
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Overwrites bytes already written at `offset` (files only: e.g. counts known only at the end).

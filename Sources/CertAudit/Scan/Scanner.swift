@@ -65,6 +65,7 @@ public struct Scanner: Sendable {
         var clock = timespec()
         clock_gettime(CLOCK_MONOTONIC, &clock)
         let started = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
+        ca_fix_mmap_threshold()
         let pipeline = Pipeline(byteLimit: max(inFlightByteLimit, Scanner.minimumInputCost))
         let walker = walker
         DispatchQueue.global().async {
@@ -84,11 +85,10 @@ public struct Scanner: Sendable {
         DispatchQueue.global().async {
             DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
                 while let (sequence, input) = pipeline.pop() {
-                    var report = scanner.report(for: input) { cost in pipeline.admit(sequence, cost: cost) }
-                    if let policy = scanner.policy {
-                        policy.apply(to: &report)
+                    let (report, rendered) = scanner.judge(input, render: render) { cost in
+                        pipeline.admit(sequence, cost: cost)
                     }
-                    pipeline.complete(sequence, report: report, rendered: render(report))
+                    pipeline.complete(sequence, report: report, rendered: rendered)
                 }
             }
         }
@@ -111,6 +111,40 @@ public struct Scanner: Sendable {
         summary.elapsedSeconds = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9 - started
         summary.peakInFlightBytes = pipeline.peakInFlight
         return summary
+    }
+
+    /// Reads, judges, applies the policy to and renders one input.
+    func judge(
+        _ input: Input, render: @escaping @Sendable (FileReport) -> [[UInt8]], admit: (Int) -> Void
+    ) -> (FileReport, [[UInt8]]) {
+        let policy = policy
+        let finish: @Sendable (FileReport) -> (FileReport, [[UInt8]]) = { report in
+            var report = report
+            policy?.apply(to: &report)
+            return (report, render(report))
+        }
+        if case .walked(.file(let path, let inTree)) = input {
+            var admitted = false
+            let outcome = FileReader.load(
+                path: path, limit: walker.options.maxFileSize, noFollow: inTree && !walker.options.followSymlinks
+            ) { size in
+                admit(max(size, Scanner.minimumInputCost))
+                admitted = true
+            }
+            if !admitted {
+                admit(Scanner.minimumInputCost)
+            }
+            if case .bytes(let bytes) = outcome, bytes.count >= Scanner.trimThreshold {
+                // Big inputs are judged one at a time on one thread: their many small allocations then
+                // live in one malloc arena, trimmed after each, not one arena per worker. (Rendering stays
+                // on the worker: measured, that keeps the peak lower.)
+                let auditor = auditor
+                let decoder = decoder
+                return finish(BigInputLane.shared.run { auditor.audit(bytes: bytes, path: path, decoder: decoder) })
+            }
+            return finish(report(path: path, outcome))
+        }
+        return finish(report(for: input, admit: admit))
     }
 
     /// Reads and judges one input. `admit` is called once with the input's cost, before its bytes are
@@ -165,18 +199,22 @@ public struct Scanner: Sendable {
             if !admitted {
                 admit(Scanner.minimumInputCost)
             }
-            switch outcome {
-            case .bytes(let bytes):
-                return auditor.audit(bytes: bytes, path: path, decoder: decoder)
-            case .tooLarge(let size):
-                var report = FileReport(path: path)
-                report.skipReason = "larger than --max-file-size (\(size) bytes)"
-                return report
-            case .failed(let reason):
-                var report = FileReport(path: path)
-                report.problems.append(reason)
-                return report
-            }
+            return report(path: path, outcome)
+        }
+    }
+
+    private func report(path: String, _ outcome: FileReader.Outcome) -> FileReport {
+        switch outcome {
+        case .bytes(let bytes):
+            return auditor.audit(bytes: bytes, path: path, decoder: decoder)
+        case .tooLarge(let size):
+            var report = FileReport(path: path)
+            report.skipReason = "larger than --max-file-size (\(size) bytes)"
+            return report
+        case .failed(let reason):
+            var report = FileReport(path: path)
+            report.problems.append(reason)
+            return report
         }
     }
 }
@@ -319,6 +357,75 @@ private final class Pipeline: @unchecked Sendable {
             nextToDeliver += 1
             pthread_cond_broadcast(budget)
             return cost
+        }
+    }
+}
+
+/// One thread that judges big inputs, one at a time, for every scan in the process.
+final class BigInputLane: @unchecked Sendable {
+    static let shared = BigInputLane()
+
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var job: (() -> Void)?
+    private var started = false
+
+    private init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(changed, nil)
+    }
+
+    /// Runs `work` on the lane's thread and returns its result; callers queue behind each other.
+    func run<Result>(_ work: @escaping () -> Result) -> Result {
+        var result: Result?
+        var done = false
+        pthread_mutex_lock(mutex)
+        startIfNeeded()
+        while job != nil {
+            pthread_cond_wait(changed, mutex)
+        }
+        job = {
+            let value = work()
+            MemoryTrim.trim()
+            pthread_mutex_lock(self.mutex)
+            result = value
+            done = true
+            pthread_cond_broadcast(self.changed)
+            pthread_mutex_unlock(self.mutex)
+        }
+        pthread_cond_broadcast(changed)
+        while !done {
+            pthread_cond_wait(changed, mutex)
+        }
+        pthread_mutex_unlock(mutex)
+        return result!
+    }
+
+    private func startIfNeeded() {
+        guard !started else { return }
+        started = true
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(self)
+        pthread_create(&thread, nil, { argument in
+            let lane = Unmanaged<BigInputLane>.fromOpaque(argument!).takeRetainedValue()
+            lane.loop()
+            return nil
+        }, box.toOpaque())
+        pthread_detach(thread)
+    }
+
+    private func loop() {
+        pthread_mutex_lock(mutex)
+        while true {
+            while job == nil {
+                pthread_cond_wait(changed, mutex)
+            }
+            let work = job!
+            pthread_mutex_unlock(mutex)
+            work()
+            pthread_mutex_lock(mutex)
+            job = nil
+            pthread_cond_broadcast(changed)
         }
     }
 }

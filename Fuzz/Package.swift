@@ -1,0 +1,16 @@
+// swift-tools-version: 6.0
+// libFuzzer targets for certaudit's parsers. Built only by scripts/fuzz (with -sanitize=fuzzer,address);
+// `swift build` at the repository root never sees this package.
+import PackageDescription
+
+let targets = ["FuzzContainer", "FuzzBase64", "FuzzCertificate", "FuzzPKCS7", "FuzzPKCS12", "FuzzRules", "FuzzConfiguration"]
+
+let package = Package(
+    name: "certaudit-fuzz",
+    dependencies: [.package(name: "certaudit", path: "..")],
+    targets: targets.map { name in
+        .executableTarget(
+            name: name, dependencies: [.product(name: "CertAudit", package: "certaudit")], path: "Sources/\(name)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])])
+    }
+)
