@@ -1,6 +1,6 @@
 // swift-tools-version: 6.0
-// libFuzzer targets for certaudit's parsers. Built only by scripts/fuzz (with -sanitize=fuzzer,address);
-// `swift build` at the repository root never sees this package.
+// libFuzzer targets for certaudit's parsers (see FuzzEntry in the library). Built only by scripts/fuzz,
+// with -sanitize=fuzzer,address; `swift build` at the repository root never sees this package.
 import PackageDescription
 
 let targets = ["FuzzContainer", "FuzzBase64", "FuzzCertificate", "FuzzPKCS7", "FuzzPKCS12", "FuzzRules", "FuzzConfiguration"]
@@ -8,9 +8,10 @@ let targets = ["FuzzContainer", "FuzzBase64", "FuzzCertificate", "FuzzPKCS7", "F
 let package = Package(
     name: "certaudit-fuzz",
     dependencies: [.package(name: "certaudit", path: "..")],
-    targets: targets.map { name in
-        .executableTarget(
-            name: name, dependencies: [.product(name: "CertAudit", package: "certaudit")], path: "Sources/\(name)",
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])])
-    }
+    targets: [.target(name: "FuzzSupport", path: "Sources/FuzzSupport")]
+        + targets.map { name in
+            .executableTarget(
+                name: name, dependencies: ["FuzzSupport", .product(name: "CertAudit", package: "certaudit")],
+                path: "Sources/\(name)")
+        }
 )

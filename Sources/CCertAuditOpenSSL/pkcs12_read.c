@@ -100,6 +100,12 @@ static pbe_info describe_pbe(const X509_ALGOR *algorithm) {
     return info;
 }
 
+static long max_iterations = CA_P12_MAX_ITERATIONS;
+
+void ca_p12_set_max_iterations(long limit) {
+    max_iterations = limit > 0 && limit < CA_P12_MAX_ITERATIONS ? limit : CA_P12_MAX_ITERATIONS;
+}
+
 /// Records one PBE in the file's protection; returns 0 when its iteration count is over the cap.
 static int note_pbe(ca_p12_contents *out, const pbe_info *info, char *slot, size_t slot_size, const char *what) {
     if (slot[0] == '\0') {
@@ -113,9 +119,9 @@ static int note_pbe(ca_p12_contents *out, const pbe_info *info, char *slot, size
     if (info->iterations > out->protection.max_iterations) {
         out->protection.max_iterations = info->iterations;
     }
-    if (info->iterations > CA_P12_MAX_ITERATIONS) {
-        snprintf(out->message, sizeof(out->message), "%s asks for %ld PBKDF iterations (more than the limit of %d)",
-                 what, info->iterations, CA_P12_MAX_ITERATIONS);
+    if (info->iterations > max_iterations) {
+        snprintf(out->message, sizeof(out->message), "%s asks for %ld PBKDF iterations (more than the limit of %ld)",
+                 what, info->iterations, max_iterations);
         return 0;
     }
     return 1;
@@ -254,9 +260,9 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
                                      ? CA_P12_FAMILY_LEGACY : CA_P12_FAMILY_AES;
         long iterations = integer_value(mac_iterations);
         out->protection.max_iterations = iterations;
-        if (iterations > CA_P12_MAX_ITERATIONS) {
-            snprintf(out->message, sizeof(out->message), "the MAC asks for %ld iterations (more than the limit of %d)",
-                     iterations, CA_P12_MAX_ITERATIONS);
+        if (iterations > max_iterations) {
+            snprintf(out->message, sizeof(out->message), "the MAC asks for %ld iterations (more than the limit of %ld)",
+                     iterations, max_iterations);
             PKCS12_free(p12);
             return CA_P12_LIMIT;
         }

@@ -47,6 +47,7 @@ func referenceTime(_ at: String?) throws -> UnixTime {
 /// out of range is a usage error naming the range, never an arithmetic trap).
 enum NumericLimits {
     static let timeoutSeconds = 1...86_400
+    static let fileTimeoutSeconds = 1...86_400
     static let expiryDays = 0...36_500
     static let keepRuns = 1...1_000_000
     static let validityDays = 1...36_500

@@ -6,8 +6,11 @@ struct ScanOptions: ParsableArguments {
     @Argument(help: "Files or folders to scan (folders recursively); '-' reads standard input; tls://host[:port] or https://host[:port] reads what a live server presents.")
     var paths: [String]
 
-    @Option(help: "Seconds allowed for each step (connect, handshake) with a tls:// endpoint.")
+    @Option(help: "Seconds allowed for a whole tls:// exchange: resolution, connect, handshake and chain.")
     var timeout: Int = 10
+
+    @Option(help: "Seconds allowed for one file (PKCS#12 password attempts, certificates judged); past it the file is an error.")
+    var fileTimeout: Int = 30
 
     @Option(name: .customLong("profile"), help: "Rule profile (repeatable): browser, vendor, rfc5280, cabf, all… Default: browser and vendor.")
     var profiles: [String] = []
@@ -99,9 +102,12 @@ struct ScanOptions: ParsableArguments {
         walk.excludes = excludes + (configuration?.excludes ?? [])
         walk.maxFileSize = sizeLimit
         try NumericLimits.check(timeout, NumericLimits.timeoutSeconds, "--timeout", unit: " seconds")
+        try NumericLimits.check(fileTimeout, NumericLimits.fileTimeoutSeconds, "--file-timeout", unit: " seconds")
+        var decoder = ContainerDecoder(passwords: try PasswordOptions.candidates(passwordFile: passwordFile))
+        decoder.fileTimeoutSeconds = fileTimeout
         var scanner = Scanner(
             walker: InputWalker(options: walk),
-            decoder: ContainerDecoder(passwords: try PasswordOptions.candidates(passwordFile: passwordFile)),
+            decoder: decoder,
             auditor: Auditor(
                 rules: rules, products: catalog.products,
                 context: EvaluationContext(

@@ -24,6 +24,9 @@ typedef enum {
 /// 10,000; Java 600,000 at most). Above it, reading a 1 KB file could take minutes per password.
 #define CA_P12_MAX_ITERATIONS 10000000
 
+/// Lowers the iteration limit for this process (the fuzz targets use it; 0 restores the default).
+void ca_p12_set_max_iterations(long limit);
+
 /// Which family of algorithms protects a PKCS#12 file.
 typedef enum {
     CA_P12_FAMILY_NONE = 0,    ///< no MAC and no encryption

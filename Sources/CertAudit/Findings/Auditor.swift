@@ -64,7 +64,12 @@ public struct Auditor: Sendable {
         report.problems = Auditor.bounded(decoded.problems)
         report.skipReason = decoded.skipReason
         var parsed: [(ExtractedCertificate, CertificateFacts)] = []
-        for extracted in decoded.certificates {
+        for (position, extracted) in decoded.certificates.enumerated() {
+            if let deadline = decoded.deadline, deadline.passed {
+                report.problems.append(
+                    "time budget of \(deadline.seconds) s (--file-timeout) exceeded after \(position) of \(decoded.certificates.count) certificates; the rest were not judged")
+                break
+            }
             do {
                 parsed.append((extracted, try LenientCertificateParser.parse(extracted.der)))
             } catch {

@@ -6,6 +6,9 @@ public struct ContainerDecoder: Sendable {
     public var passwords: PasswordCandidates
     /// Keep private keys and the PKCS#12 password in the result (remediation only; never for a scan).
     public var keepSecrets = false
+    /// Each input's time budget (`--file-timeout`): checked between PKCS#12 password candidates here and
+    /// between certificates when they are judged; nil for none.
+    public var fileTimeoutSeconds: Int?
 
     public init(passwords: PasswordCandidates = PasswordCandidates(), keepSecrets: Bool = false) {
         self.passwords = passwords
@@ -27,11 +30,18 @@ public struct ContainerDecoder: Sendable {
     }
 
     public func decode(_ bytes: [UInt8], name: String) -> DecodedInput {
+        let deadline = fileTimeoutSeconds.map { Deadline(seconds: $0) }
+        var decoded = decodeContent(bytes, name: name, deadline: deadline)
+        decoded.deadline = deadline
+        return decoded
+    }
+
+    private func decodeContent(_ bytes: [UInt8], name: String, deadline: Deadline?) -> DecodedInput {
         if PEMScanner.containsPEM(bytes) {
             return decodePEM(bytes, name: name)
         }
         if bytes.first == 0x30 {
-            return decodeDER(bytes[...], name: name)
+            return decodeDER(bytes[...], name: name, deadline: deadline)
         }
         var result = DecodedInput()
         if bytes.isEmpty {
@@ -113,7 +123,7 @@ public struct ContainerDecoder: Sendable {
         }
     }
 
-    private func decodeDER(_ bytes: ArraySlice<UInt8>, name: String) -> DecodedInput {
+    private func decodeDER(_ bytes: ArraySlice<UInt8>, name: String, deadline: Deadline?) -> DecodedInput {
         var result = DecodedInput()
         let namedLikeCertificate = ContainerDecoder.isNamedLikeCertificate(name)
         let element: ArraySlice<UInt8>
@@ -139,7 +149,7 @@ public struct ContainerDecoder: Sendable {
         }
         let shape = ContainerShape.of(element)
         let indefinite = shape == .unknown && bytes.dropFirst().first == 0x80
-        if shape == .pkcs12 || indefinite, let pkcs12 = decodePKCS12(bytes) {
+        if shape == .pkcs12 || indefinite, let pkcs12 = decodePKCS12(bytes, deadline: deadline) {
             return pkcs12
         }
         if shape == .pkcs7 || indefinite {
@@ -174,10 +184,11 @@ public struct ContainerDecoder: Sendable {
     }
 
     /// nil when OpenSSL does not see a PKCS#12 structure at all.
-    private func decodePKCS12(_ bytes: ArraySlice<UInt8>) -> DecodedInput? {
+    private func decodePKCS12(_ bytes: ArraySlice<UInt8>, deadline: Deadline?) -> DecodedInput? {
         var result = DecodedInput()
         do throws(PKCS12CertificateReader.Failure) {
-            let contents = try PKCS12CertificateReader.read(bytes, passwords: passwords, wantKey: keepSecrets)
+            let contents = try PKCS12CertificateReader.read(
+                bytes, passwords: passwords, wantKey: keepSecrets, deadline: deadline)
             result.privateKeys = contents.privateKeys
             result.pkcs12Protection = contents.protection
             if keepSecrets {
@@ -202,6 +213,9 @@ public struct ContainerDecoder: Sendable {
                 result.problems.append("PKCS#12: wrong password (\(tried))")
             case .notPKCS12:
                 return nil
+            case .timedOut(let tried):
+                result.problems.append(
+                    "PKCS#12: time budget of \(deadline?.seconds ?? 0) s (--file-timeout) exceeded after \(tried) password candidate(s)")
             case .unreadable(let message):
                 result.problems.append("PKCS#12 could not be read: \(message)")
             }

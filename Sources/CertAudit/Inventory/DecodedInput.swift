@@ -14,6 +14,8 @@ public struct DecodedInput: Sendable {
     public var pkcs12Password: String??
     /// For a PKCS#12 file: its algorithms and localKeyID (not secret; what a replacement keeps).
     public var pkcs12Protection: PKCS12Protection?
+    /// The input's time budget (`ContainerDecoder.fileTimeoutSeconds`), checked again while it is judged.
+    public var deadline: Deadline?
     /// True when the certificates came from PEM text (for writing a replacement the same way).
     public var armored = false
 }

@@ -6,6 +6,8 @@ enum PKCS12CertificateReader {
         case wrongPassword(triedSources: [String])
         case notPKCS12
         case unreadable(String)
+        /// The time budget passed before every candidate was tried (how many were).
+        case timedOut(tried: Int)
     }
 
     struct Contents {
@@ -19,10 +21,13 @@ enum PKCS12CertificateReader {
     }
 
     /// `wantKey`: decrypt the first shrouded key bag (remediation only; a scan never does).
-    static func read(_ bytes: ArraySlice<UInt8>, passwords: PasswordCandidates, wantKey: Bool = false) throws(Failure)
-        -> Contents
-    {
-        for candidate in passwords.values {
+    static func read(
+        _ bytes: ArraySlice<UInt8>, passwords: PasswordCandidates, wantKey: Bool = false, deadline: Deadline? = nil
+    ) throws(Failure) -> Contents {
+        for (tried, candidate) in passwords.values.enumerated() {
+            if tried > 0, let deadline, deadline.passed {
+                throw .timedOut(tried: tried)
+            }
             var contents = ca_p12_contents()
             defer { ca_p12_contents_free(&contents) }
             let want: Int32 = wantKey ? 1 : 0

@@ -37,6 +37,11 @@ public struct ScanConfiguration: Sendable {
         case .tooLarge: throw RuleLoadError(file: path, line: nil, message: "configuration larger than 1 MiB")
         case .failed(let reason): throw RuleLoadError(file: path, line: nil, message: reason)
         }
+        return try parse(text: text, path: path)
+    }
+
+    /// Parses a configuration's text; `path` names it in errors and resolves relative paths.
+    public static func parse(text: String, path: String) throws(RuleLoadError) -> ScanConfiguration {
         let reader = YAMLReader(file: path)
         let node: Node?
         do {

@@ -22,6 +22,11 @@ enum RuleFileLoader {
         case .failed(let reason):
             throw RuleLoadError(file: path, line: nil, message: reason)
         }
+        return try load(text: text, path: path, parameters: parameters)
+    }
+
+    /// Parses one rule or product file's text; `path` names it in errors and resolves its examples.
+    static func load(text: String, path: String, parameters: Set<String>) throws(RuleLoadError) -> Contents {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -186,3 +186,65 @@ import Testing
         #expect((info.stdout + info.stderr).contains("Iteration 2147483647"), "OpenSSL reads the same count")
     }
 }
+
+/// Every file has a time budget (`--file-timeout`): a PKCS#12 whose MAC asks for 9,000,000 iterations
+/// (under the iteration limit, so OpenSSL runs them: seconds per password) is an error once the budget
+/// has passed between two password attempts, and the scan goes on with the next file.
+@Suite struct FileTimeBudgetTests {
+    /// vspc-5.pfx with its MAC iteration count re-encoded as 9,000,000 (pure DER surgery, no crypto).
+    static func slowPFX(at path: String) {
+        let script = """
+            import sys
+            def read(b, o):
+                t, n = b[o], b[o + 1]; o += 2
+                if n & 0x80:
+                    k = n & 0x7f; n = int.from_bytes(b[o:o + k], 'big'); o += k
+                return t, o, o + n
+            def tlv(t, c):
+                n = len(c)
+                l = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, 'big')
+                return bytes([t]) + l + c
+            def kids(b):
+                _, s, e = read(b, 0); out = []
+                while s < e:
+                    _, _, q = read(b, s); out.append(b[s:q]); s = q
+                return out
+            pfx = open(sys.argv[1], 'rb').read()
+            version, auth, mac = kids(pfx)
+            digest, salt, _ = kids(mac)
+            slow = tlv(0x30, digest + salt + tlv(0x02, (9000000).to_bytes(4, 'big')))
+            open(sys.argv[2], 'wb').write(tlv(0x30, version + auth + slow))
+            """
+        let result = Fixtures.run("/usr/bin/python3", ["-c", script, Fixtures.samples + "/veeam/vspc-5.pfx", path])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test func aFileOverItsBudgetIsAnErrorAndTheScanGoesOn() throws {
+        let folder = Fixtures.temporaryDirectory()
+        Self.slowPFX(at: folder + "/a-slow.pfx")
+        Fixtures.write(BadInputTests.goodPEM, to: folder + "/b-good.pem")
+        let info = Fixtures.run(
+            "/usr/bin/timeout",
+            ["-s", "KILL", "5", "/usr/bin/openssl", "pkcs12", "-info", "-noout", "-legacy", "-nomacver", "-in", folder + "/a-slow.pfx", "-passin", "pass:x"])
+        #expect((info.stdout + info.stderr).contains("MAC: sha1, Iteration 9000000"), "OpenSSL reads the count")
+        let started = Date()
+        let result = Fixtures.run(
+            Fixtures.executable,
+            ["scan", "--file-timeout", "1", "--password-file", Fixtures.samples + "/passwords.txt", "--format", "json", folder])
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(result.status == 3, "\(result.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let errors = try #require(json["errors"] as? [[String: Any]])
+        let message = try #require(errors.first { ($0["path"] as? String)?.hasSuffix("a-slow.pfx") == true }?["message"] as? String)
+        #expect(message.contains("time budget of 1 s (--file-timeout) exceeded"), "\(message)")
+        #expect((json["certificates"] as? [[String: Any]])?.count == 1, "the next file is read")
+        // Three candidates (none, empty, the file's) at seconds each would take far longer unbounded.
+        #expect(elapsed < 60, "\(elapsed) s")
+    }
+
+    @Test func outOfRangeBudgetIsAUsageError() {
+        let result = Fixtures.run(Fixtures.executable, ["scan", "--file-timeout", "0", Fixtures.samples + "/tls/good-rsa.crt"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--file-timeout must be between 1 and 86400 seconds"), "\(result.stderr)")
+    }
+}
