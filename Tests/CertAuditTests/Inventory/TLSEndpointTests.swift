@@ -124,4 +124,34 @@ import Testing
             #expect(decoded.problems.first?.contains("TLS handshake failed") == true, "\(decoded.problems)")
         }
     }
+
+    @Test func theDeadlineCoversNameResolution() throws {
+        // A resolver that never answers: in a private mount namespace, /etc/resolv.conf points at a UDP
+        // server on 127.0.0.1 that reads queries and stays silent. glibc would wait 5 s per try; the
+        // endpoint's one deadline (--timeout 2) ends the wait. (Needs root, as the tmpfs test does.)
+        let folder = Fixtures.temporaryDirectory()
+        Fixtures.write("nameserver 127.0.0.1\noptions timeout:5 attempts:3\n", to: folder + "/resolv.conf")
+        let silent = try Self.startUDP(port: 53)
+        defer { Fixtures.stop(silent) }
+        let script = "mount --bind \(folder)/resolv.conf /etc/resolv.conf && exec \(Fixtures.executable) scan --timeout 2 tls://stalls.certaudit.invalid:443"
+        let started = Date()
+        let result = Fixtures.run("/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script])
+        let elapsed = Date().timeIntervalSince(started)
+        try #require(!result.stderr.contains("Operation not permitted"), "needs root for a mount namespace: \(result.stderr)")
+        #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("cannot resolve stalls.certaudit.invalid: timed out"), "\(result.stdout)")
+        #expect(elapsed < 8, "resolution bounded by --timeout 2, took \(elapsed) s")
+    }
+
+    /// A UDP server on 127.0.0.1 that reads and never answers.
+    static func startUDP(port: Int) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", "import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', \(port)))\nwhile True: s.recvfrom(4096)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        usleep(300_000)
+        return process
+    }
 }
