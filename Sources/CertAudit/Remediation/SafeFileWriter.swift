@@ -8,7 +8,7 @@
 
 /// Writes that never lose data: every file is written under a temporary name in its folder, synced, and
 /// only then linked into place. New files never overwrite (`link` fails on an existing name); a group
-/// of files appears entirely or not at all; a replaced file is first kept under a backup name.
+/// of files appears entirely or not at all. In-place replacement is `InPlaceTransaction`.
 public enum SafeFileWriter {
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
@@ -98,23 +98,5 @@ public enum SafeFileWriter {
             placed.append(output.path)
         }
         staged.forEach { unlink($0) }
-    }
-
-    /// Replaces `output.path` atomically after keeping the current file as `backupPath` (which must not
-    /// exist). Creates the file if it did not exist (then no backup is made).
-    public static func replace(_ output: Output, backupPath: String) throws(Failure) {
-        let temporary = try stage(output)
-        if access(output.path, F_OK) == 0 {
-            guard link(output.path, backupPath) == 0 else {
-                let reason = errorText()
-                unlink(temporary)
-                throw Failure(description: "cannot keep a backup of \(output.path) as \(backupPath): \(reason)")
-            }
-        }
-        guard rename(temporary, output.path) == 0 else {
-            let reason = errorText()
-            unlink(temporary)
-            throw Failure(description: "cannot replace \(output.path): \(reason)")
-        }
     }
 }

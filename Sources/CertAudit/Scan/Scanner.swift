@@ -385,8 +385,8 @@ final class BigInputLane: @unchecked Sendable {
             pthread_cond_wait(changed, mutex)
         }
         job = {
+            // No trim here: the report is still alive; the delivery trims once it is freed.
             let value = work()
-            MemoryTrim.trim()
             pthread_mutex_lock(self.mutex)
             result = value
             done = true
