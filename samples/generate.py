@@ -86,16 +86,20 @@ VEEAM_NOT_AFTER = DEFAULT_NOT_BEFORE + dt.timedelta(days=3652)  # 2036-01-12
 EXPECTED: dict[str, dict] = {}
 
 
-def expect(path: str, demonstrates: str, *certs: tuple[str, list[str]], status: str = "ok") -> None:
+def expect(path: str, demonstrates: str, *certs: tuple[str, list[str]], status: str = "ok",
+           problems: list[str] = ()) -> None:
     """Record the hand-written verdict for one sample file.
 
     certs: (subject in RFC 4514 order, findings) per certificate, in file order.
+    problems: for status "error", the input problem codes certaudit reports, in order.
     """
     assert path not in EXPECTED, path
     if status != "ok":
         assert not certs
+    assert (status == "error") == bool(problems), path
     EXPECTED[path] = {
         "status": status,
+        "problems": list(problems),
         "demonstrates": demonstrates,
         "certificates": [
             {"index": i, "subject": subj, "findings": sorted(findings)}
@@ -843,7 +847,7 @@ def main() -> None:
     body = lines[1:-1]
     half = len(body) // 2
     out("bad/truncated.pem", "\n".join([lines[0], *body[:half], body[half][:37]]))
-    expect("bad/truncated.pem", "Certificate PEM cut in the middle of a base64 line, no END line", status="error")
+    expect("bad/truncated.pem", "Certificate PEM cut in the middle of a base64 line, no END line", status="error", problems=["pem.truncated"])
 
     broken = list(body)
     # Replace (not insert) characters so even a decoder that skips non-alphabet
@@ -851,15 +855,15 @@ def main() -> None:
     broken[5] = broken[5][:30] + "!!!" + broken[5][33:]
     broken[11] = broken[11][:10] + "@@@" + broken[11][13:]
     out("bad/bad-base64.pem", "\n".join([lines[0], *broken, lines[-1]]) + "\n")
-    expect("bad/bad-base64.pem", "BEGIN/END CERTIFICATE around invalid base64 ('!!!', '@@@')", status="error")
+    expect("bad/bad-base64.pem", "BEGIN/END CERTIFICATE around invalid base64 ('!!!', '@@@')", status="error", problems=["pem.bad-base64"])
 
     out("bad/truncated.der", der(good_rsa)[:300])
-    expect("bad/truncated.der", "First 300 bytes of a DER certificate", status="error")
+    expect("bad/truncated.der", "First 300 bytes of a DER certificate", status="error", problems=["der.truncated"])
 
     g = bytearray(det_bytes("garbage.crt", 2048))
     g[0] = 0xA7  # neither 0x30 (DER SEQUENCE) nor '-' (PEM)
     out("bad/garbage.crt", bytes(g))
-    expect("bad/garbage.crt", "2 KiB of random bytes named like a certificate", status="error")
+    expect("bad/garbage.crt", "2 KiB of random bytes named like a certificate", status="error", problems=["input.no-certificate-data"])
 
     j = bytearray(det_bytes("junk.bin", 4096))
     j[0] = 0x5C
@@ -887,7 +891,7 @@ def main() -> None:
 
     pfx_modern("bad/wrong-password.pfx", good_rsa, good_rsa_key, "certaudit wrong password", WRONG_PASSWORD)
     expect("bad/wrong-password.pfx",
-           f"Valid AES PKCS#12 whose password ('{WRONG_PASSWORD}') is not in passwords.txt", status="error")
+           f"Valid AES PKCS#12 whose password ('{WRONG_PASSWORD}') is not in passwords.txt", status="error", problems=["pkcs12.wrong-password"])
 
     # PKCS#12 files whose iteration counts (2^31-1) would stall any reader for many minutes per password:
     # made from veeam/vspc-5.pfx by re-encoding one INTEGER (the MAC is dropped where the change would
@@ -898,18 +902,18 @@ def main() -> None:
     assert der_children(mac)[2][0] == 0x02  # MacData: DigestInfo, salt, iterations
     out("bad/pfx-mac-iterations.pfx", der_tlv(0x30, version + auth_safe + der_tlv(0x30, b"".join(der_children(mac)[:2]) + huge)))
     expect("bad/pfx-mac-iterations.pfx", "PKCS#12 whose MAC asks for 2^31-1 iterations (refused before any KDF runs)",
-           status="error")
+           status="error", problems=["pkcs12.iteration-limit"])
     no_mac = der_tlv(0x30, version + auth_safe)
     # authSafe → [0] → OCTET STRING → AuthenticatedSafe → ContentInfo 0 (encryptedData: the certificates)
     # → [0] → EncryptedData → EncryptedContentInfo → AlgorithmIdentifier → PBE parameters → iterations.
     out("bad/pfx-safe-iterations.pfx", der_rewrite(no_mac, [1, 1, 0, 0, 0, 1, 0, 1, 1, 1, 1], lambda _: huge))
     expect("bad/pfx-safe-iterations.pfx",
-           "PKCS#12 without MAC whose certificate safe's PBE asks for 2^31-1 iterations", status="error")
+           "PKCS#12 without MAC whose certificate safe's PBE asks for 2^31-1 iterations", status="error", problems=["pkcs12.iteration-limit"])
     # … ContentInfo 1 (data: the key) → [0] → OCTET STRING → SafeContents → SafeBag → [0] →
     # EncryptedPrivateKeyInfo → AlgorithmIdentifier → PBE parameters → iterations.
     out("bad/pfx-keybag-iterations.pfx", der_rewrite(no_mac, [1, 1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 1, 1], lambda _: huge))
     expect("bad/pfx-keybag-iterations.pfx",
-           "PKCS#12 without MAC whose shrouded key bag asks for 2^31-1 iterations", status="error")
+           "PKCS#12 without MAC whose shrouded key bag asks for 2^31-1 iterations", status="error", problems=["pkcs12.iteration-limit"])
 
     out("passwords.txt", PASSWORD + "\n")
 
@@ -1312,6 +1316,8 @@ def write_expected() -> None:
     for rel in sorted(EXPECTED):
         e = EXPECTED[rel]
         files[rel] = {"status": e["status"]}
+        if e["status"] == "error":
+            files[rel]["problems"] = e["problems"]
         if e["status"] == "ok":
             files[rel]["certificates"] = e["certificates"]
     doc = {"referenceTime": REFERENCE_TIME.strftime("%Y-%m-%dT%H:%M:%SZ"), "expiryDays": EXPIRY_DAYS,

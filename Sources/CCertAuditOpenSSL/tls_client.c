@@ -135,14 +135,17 @@ static int resolve(const char *host, const char *port, long long deadline, struc
 }
 
 /// A non-blocking socket connected to host:port before the deadline (DNS included), or -1.
-static int connect_before(const char *host, const char *port, long long deadline, char *message, size_t size) {
+static int connect_before(const char *host, const char *port, long long deadline, char *message, size_t size,
+                          ca_tls_failure *failure) {
     struct addrinfo *addresses = NULL;
     int timed_out = 0;
     int status = resolve(host, port, deadline, &addresses, &timed_out);
     if (status != 0) {
         snprintf(message, size, "cannot resolve %s: %s", host, timed_out ? "timed out" : gai_strerror(status));
+        *failure = timed_out ? CA_TLS_TIMEOUT : CA_TLS_RESOLVE;
         return -1;
     }
+    *failure = CA_TLS_CONNECT;
     int result = -1;
     snprintf(message, size, "cannot connect to %s:%s: no address", host, port);
     for (struct addrinfo *address = addresses; address != NULL && result < 0; address = address->ai_next) {
@@ -164,6 +167,9 @@ static int connect_before(const char *host, const char *port, long long deadline
             } else {
                 snprintf(message, size, "cannot connect to %s:%s: %s", host, port,
                          ready == 0 ? "timed out" : strerror(error ? error : errno));
+                if (ready == 0) {
+                    *failure = CA_TLS_TIMEOUT;
+                }
             }
         } else if (connected != 0) {
             snprintf(message, size, "cannot connect to %s:%s: %s", host, port, strerror(errno));
@@ -266,7 +272,7 @@ int ca_tls_fetch_chain(const char *host, const char *port, const char *server_na
     ERR_clear_error();
     // One deadline for the whole exchange: resolution, connect, handshake and chain.
     long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
-    int fd = connect_before(host, port, deadline, out->message, sizeof(out->message));
+    int fd = connect_before(host, port, deadline, out->message, sizeof(out->message), &out->failure);
     if (fd < 0) {
         return 0;
     }
@@ -278,6 +284,7 @@ int ca_tls_fetch_chain(const char *host, const char *port, const char *server_na
     if (ssl == NULL || bio == NULL) {
         BIO_free(bio);
         ca_describe_error(out->message, sizeof(out->message), "cannot set up TLS");
+        out->failure = CA_TLS_SETUP;
         goto done;
     }
     BIO_set_fd(bio, fd, BIO_NOCLOSE);
@@ -292,6 +299,7 @@ int ca_tls_fetch_chain(const char *host, const char *port, const char *server_na
     }
     int driven = drive(ssl, fd, deadline);
     if (driven != 1) {
+        out->failure = driven < 0 ? CA_TLS_TIMEOUT : CA_TLS_HANDSHAKE;
         if (driven < 0) {
             snprintf(out->message, sizeof(out->message), "TLS handshake failed: timed out after %d ms", timeout_ms);
         } else if (ERR_peek_last_error() != 0) {
@@ -319,6 +327,7 @@ int ca_tls_fetch_chain(const char *host, const char *port, const char *server_na
     }
     snprintf(out->protocol, sizeof(out->protocol), "%s", SSL_get_version(ssl));
     snprintf(out->cipher, sizeof(out->cipher), "%s", SSL_get_cipher_name(ssl));
+    out->failure = CA_TLS_OK;
     ok = 1;
     SSL_shutdown(ssl);  // one non-blocking attempt: close_notify if the socket takes it, never a wait
 

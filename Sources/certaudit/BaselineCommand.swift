@@ -30,7 +30,8 @@ struct BaselineCommand: ParsableCommand {
             } catch {
                 throw UsageFailure("\(error)")
             }
-            print("wrote \(output): \(baseline.entries.count) findings\(unreadable > 0 ? " (\(unreadable) inputs could not be read)" : "")")
+            // Problems are accepted too (a PKCS#12 nobody has the password of): a later scan counts only new ones.
+            print("wrote \(output): \(baseline.entries.count) findings, \(baseline.problems.count) input problems\(unreadable > 0 ? " (\(unreadable) could not be read)" : "")")
         }
     }
 }

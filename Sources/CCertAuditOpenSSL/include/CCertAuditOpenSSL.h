@@ -105,6 +105,16 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
 
 void ca_p12_contents_free(ca_p12_contents *contents);
 
+/// Why `ca_tls_fetch_chain` failed.
+typedef enum {
+    CA_TLS_OK = 0,
+    CA_TLS_RESOLVE = 1,    ///< the name did not resolve
+    CA_TLS_CONNECT = 2,    ///< no TCP connection
+    CA_TLS_TIMEOUT = 3,    ///< the deadline passed (resolution, connect or handshake)
+    CA_TLS_SETUP = 4,      ///< OpenSSL objects could not be made
+    CA_TLS_HANDSHAKE = 5,  ///< the handshake failed or the server closed the connection
+} ca_tls_failure;
+
 /// The certificate chain a TLS server presents, and what the handshake negotiated.
 typedef struct {
     ca_p12_cert *certs;    ///< in the order the server sent them (leaf first); friendly_name unused
@@ -112,6 +122,7 @@ typedef struct {
     char protocol[32];     ///< e.g. "TLSv1.3"
     char cipher[128];      ///< e.g. "TLS_AES_256_GCM_SHA384"
     char message[256];     ///< the reason when the function returns 0
+    ca_tls_failure failure;  ///< its kind when the function returns 0
 } ca_tls_chain;
 
 /// Connects to host:port (name or address), sends `server_name` as SNI when not NULL, completes a TLS

@@ -61,19 +61,21 @@ public struct Auditor: Sendable {
     /// the first is the server's, whatever its CA flag, and the order is checked.
     public func audit(_ decoded: DecodedInput, path: String) -> FileReport {
         var report = FileReport(path: path)
-        report.problems = Auditor.bounded(decoded.problems)
+        decoded.problems.forEach { report.add($0) }
         report.skipReason = decoded.skipReason
         var parsed: [(ExtractedCertificate, CertificateFacts)] = []
         for (position, extracted) in decoded.certificates.enumerated() {
             if let deadline = decoded.deadline, deadline.passed {
-                report.problems.append(
-                    "time budget of \(deadline.seconds) s (--file-timeout) exceeded after \(position) of \(decoded.certificates.count) certificates; the rest were not judged")
+                report.add(
+                    InputProblem(
+                        .inputTimeout,
+                        "time budget of \(deadline.seconds) s (--file-timeout) exceeded after \(position) of \(decoded.certificates.count) certificates; the rest were not judged"))
                 break
             }
             do {
                 parsed.append((extracted, try LenientCertificateParser.parse(extracted.der)))
             } catch {
-                report.problems.append("\(extracted.location): \(error)")
+                report.add(InputProblem(.certificateUnparsable, location: extracted.location, "is not a readable certificate: \(error)"))
             }
         }
         let presented = parsed.allSatisfy { $0.0.container == .tls } && !parsed.isEmpty
@@ -88,15 +90,10 @@ public struct Auditor: Sendable {
                     friendlyName: extracted.friendlyName, facts: facts, role: verdict.role, roleBasis: verdict.roleBasis,
                     products: verdict.products, findings: verdict.findings))
         }
-        report.problems = Auditor.bounded(report.problems)
+        report.boundProblems(Auditor.problemLimit)
         return report
     }
 
-    /// At most this many problems are listed per input; the rest are counted in one last line.
+    /// At most this many problems are listed per input; the rest are counted in one last problem.
     public static let problemLimit = 20
-
-    static func bounded(_ problems: [String]) -> [String] {
-        guard problems.count > problemLimit else { return problems }
-        return Array(problems.prefix(problemLimit - 1)) + ["… and \(problems.count - problemLimit + 1) more problems in this input"]
-    }
 }

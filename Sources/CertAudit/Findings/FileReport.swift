@@ -2,12 +2,46 @@
 public struct FileReport: Sendable {
     public var path: String
     public var certificates: [AuditedCertificate] = []
-    /// Per-file errors (unreadable, truncated, wrong password…); the scan goes on.
-    public var problems: [String] = []
+    /// Per-input errors (unreadable, truncated, wrong password…), each with its stable code; the scan
+    /// goes on. Add them with `add(_:)`, which sets their path.
+    public private(set) var problems: [InputProblem] = []
     /// Why a file without certificates was passed over (not an error).
     public var skipReason: String?
 
     public init(path: String) {
         self.path = path
+    }
+
+    public init(path: String, problem: InputProblem) {
+        self.path = path
+        add(problem)
+    }
+
+    public mutating func add(_ problem: InputProblem) {
+        var problem = problem
+        problem.path = path
+        problems.append(problem)
+    }
+
+    /// Problems that count toward the exit status (not waived, not in the baseline).
+    public var countingProblems: [InputProblem] {
+        problems.filter { $0.suppression == nil }
+    }
+
+    /// Marks problem `index` as covered by a waiver or the baseline.
+    mutating func suppressProblem(_ index: Int, _ suppression: InputProblem.Suppression) {
+        problems[index].suppression = suppression
+    }
+
+    mutating func noteOnProblem(_ index: Int, _ note: String) {
+        problems[index].message += note
+    }
+
+    /// Keeps at most `limit` problems; the rest are counted in one last problem.
+    mutating func boundProblems(_ limit: Int) {
+        guard problems.count > limit else { return }
+        let rest = problems.count - limit + 1
+        problems.removeLast(rest)
+        add(InputProblem(.tooManyProblems, "… and \(rest) more problems in this input"))
     }
 }

@@ -47,7 +47,7 @@ public struct ContainerDecoder: Sendable {
         if bytes.isEmpty {
             result.skipReason = "empty file"
         } else if ContainerDecoder.isNamedLikeCertificate(name) {
-            result.problems.append("named like a certificate file but holds no PEM, DER, PKCS#7 or PKCS#12 data")
+            result.problems.append(InputProblem(.noCertificateData, "named like a certificate file but holds no PEM, DER, PKCS#7 or PKCS#12 data"))
         } else {
             result.skipReason = "no certificate data"
         }
@@ -73,14 +73,14 @@ public struct ContainerDecoder: Sendable {
             }
             let place = "\(block.label) block at line \(block.line)"
             guard block.complete else {
-                result.problems.append("\(place) has no matching END line (truncated file?)")
+                result.problems.append(InputProblem(.pemTruncated, location: place, "has no matching END line (truncated file?)"))
                 continue
             }
             let der: [UInt8]
             do {
                 der = try Base64.decode(bytes[block.body])
             } catch {
-                result.problems.append("\(place) is not valid base64")
+                result.problems.append(InputProblem(.pemBadBase64, location: place, "is not valid base64"))
                 continue
             }
             if isCertificate {
@@ -90,9 +90,9 @@ public struct ContainerDecoder: Sendable {
                     result.certificates.append(
                         ExtractedCertificate(der: der[..<element.end], container: .pem, friendlyName: nil, location: place))
                 case .truncated:
-                    result.problems.append("\(place) holds truncated DER")
+                    result.problems.append(InputProblem(.pemTruncatedDER, location: place, "holds truncated DER"))
                 case .invalid:
-                    result.problems.append("\(place) does not hold DER data")
+                    result.problems.append(InputProblem(.pemNotDER, location: place, "does not hold DER data"))
                 }
             } else {
                 appendPKCS7(der[...], place: place, to: &result)
@@ -119,7 +119,7 @@ public struct ContainerDecoder: Sendable {
                         location: "\(place), certificate \(index + 1)"))
             }
         } catch {
-            result.problems.append("\(place) is not a readable PKCS#7 SignedData")
+            result.problems.append(InputProblem(.pkcs7Unreadable, location: place, "is not a readable PKCS#7 SignedData"))
         }
     }
 
@@ -130,7 +130,7 @@ public struct ContainerDecoder: Sendable {
         switch DERReader.header(of: bytes) {
         case .truncated(let needed):
             if namedLikeCertificate {
-                result.problems.append("DER data is truncated: its header announces \(needed) bytes, the file has \(bytes.count)")
+                result.problems.append(InputProblem(.derTruncated, "DER data is truncated: its header announces \(needed) bytes, the file has \(bytes.count)"))
             } else {
                 result.skipReason = "no certificate data"
             }
@@ -139,7 +139,7 @@ public struct ContainerDecoder: Sendable {
             element = bytes  // BER indefinite length, as Windows writes some PFX and P7B files
         case .invalid:
             if namedLikeCertificate {
-                result.problems.append("named like a certificate file but holds no readable DER")
+                result.problems.append(InputProblem(.derUnreadable, "named like a certificate file but holds no readable DER"))
             } else {
                 result.skipReason = "no certificate data"
             }
@@ -169,7 +169,7 @@ public struct ContainerDecoder: Sendable {
         while !rest.isEmpty {
             guard case .element(let next) = DERReader.header(of: rest), rest.first == 0x30 else {
                 if index == 0 || rest.contains(where: { $0 != 0 }) {
-                    result.problems.append("\(rest.count) bytes after certificate \(index) are not DER")
+                    result.problems.append(InputProblem(.derTrailingData, "\(rest.count) bytes after certificate \(index) are not DER"))
                 }
                 break
             }
@@ -210,14 +210,18 @@ public struct ContainerDecoder: Sendable {
                 let tried = sources.isEmpty
                     ? "only the empty password was tried; give one with --password-file or CERTAUDIT_PFX_PASSWORD"
                     : "tried the empty password and those from \(sources.joined(separator: " and "))"
-                result.problems.append("PKCS#12: wrong password (\(tried))")
+                result.problems.append(InputProblem(.pkcs12WrongPassword, "PKCS#12: wrong password (\(tried))"))
             case .notPKCS12:
                 return nil
             case .timedOut(let tried):
                 result.problems.append(
-                    "PKCS#12: time budget of \(deadline?.seconds ?? 0) s (--file-timeout) exceeded after \(tried) password candidate(s)")
+                    InputProblem(
+                        .pkcs12Timeout,
+                        "PKCS#12: time budget of \(deadline?.seconds ?? 0) s (--file-timeout) exceeded after \(tried) password candidate(s)"))
+            case .iterationLimit(let message):
+                result.problems.append(InputProblem(.pkcs12IterationLimit, "PKCS#12 could not be read: \(message)"))
             case .unreadable(let message):
-                result.problems.append("PKCS#12 could not be read: \(message)")
+                result.problems.append(InputProblem(.pkcs12Unreadable, "PKCS#12 could not be read: \(message)"))
             }
         }
         return result

@@ -3,7 +3,7 @@ public struct DecodedInput: Sendable {
     /// Certificates in file order.
     public var certificates: [ExtractedCertificate] = []
     /// Parts that look like certificate data but cannot be decoded (each a sentence for the user).
-    public var problems: [String] = []
+    public var problems: [InputProblem] = []
     /// Set when the file holds no certificate data at all (a key, a CSR, a note, junk).
     public var skipReason: String?
     /// Number of private keys seen (PEM key blocks, PKCS#12 key bags).

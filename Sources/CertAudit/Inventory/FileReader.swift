@@ -11,7 +11,7 @@ public enum FileReader {
     public enum Outcome {
         case bytes([UInt8])
         case tooLarge(Int)
-        case failed(String)
+        case failed(InputProblem)
     }
 
     /// `noFollow`: refuse a symbolic link (O_NOFOLLOW), for files found in a folder walk without
@@ -24,17 +24,17 @@ public enum FileReader {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
         guard descriptor >= 0 else {
             if noFollow, errno == ELOOP {
-                return .failed("became a symbolic link after the folder was listed; not followed (use --follow-symlinks)")
+                return .failed(InputProblem(.fileLinkSwapped, "became a symbolic link after the folder was listed; not followed (use --follow-symlinks)"))
             }
-            return .failed("cannot open: " + InputWalker.describe(errno))
+            return .failed(InputProblem(.fileOpenFailed, "cannot open: " + InputWalker.describe(errno)))
         }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
-            return .failed("cannot stat: " + InputWalker.describe(errno))
+            return .failed(InputProblem(.fileStatFailed, "cannot stat: " + InputWalker.describe(errno)))
         }
         guard InputWalker.isRegular(info) else {
-            return .failed("not a regular file")
+            return .failed(InputProblem(.fileNotRegular, "not a regular file"))
         }
         let size = Int(info.st_size)
         if size > limit {
@@ -98,7 +98,7 @@ public enum FileReader {
                     _ = poll(&poller, 1, -1)
                     continue
                 }
-                return .failed("read error: " + InputWalker.describe(errno))
+                return .failed(InputProblem(.fileReadFailed, "read error: " + InputWalker.describe(errno)))
             }
             if count == 0 { break }
             used += count

@@ -12,7 +12,7 @@ public enum WalkItem: Sendable {
     /// a file is opened with O_NOFOLLOW, so one swapped for a symbolic link after the listing is not read.
     case file(path: String, inTree: Bool)
     case skipped(path: String, reason: String)
-    case failed(path: String, reason: String)
+    case failed(path: String, problem: InputProblem)
 }
 
 /// Walks files and directory trees with `opendir`/`readdir` (no Foundation enumerators), in sorted order
@@ -35,8 +35,12 @@ public struct InputWalker: Sendable {
         for root in roots {
             var info = stat()
             guard stat(root, &info) == 0 else {
-                let reason = lstat(root, &info) == 0 ? "broken symbolic link" : InputWalker.describe(errno)
-                visit(.failed(path: root, reason: reason))
+                let failure = errno
+                let problem =
+                    lstat(root, &info) == 0
+                    ? InputProblem(.brokenLink, "broken symbolic link")
+                    : InputProblem(failure == ENOENT ? .inputMissing : .fileOpenFailed, InputWalker.describe(failure))
+                visit(.failed(path: root, problem: problem))
                 continue
             }
             if InputWalker.isDirectory(info) {
@@ -56,7 +60,7 @@ public struct InputWalker: Sendable {
     ) {
         let id = DirectoryID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         if ancestors.contains(id) {
-            visit(.failed(path: path, reason: "symbolic link loop: this directory contains itself"))
+            visit(.failed(path: path, problem: InputProblem(.folderLoop, "symbolic link loop: this directory contains itself")))
             return
         }
         guard visited.insert(id).inserted else {
@@ -64,7 +68,7 @@ public struct InputWalker: Sendable {
             return
         }
         guard let entries = InputWalker.entries(of: path) else {
-            visit(.failed(path: path, reason: "cannot open directory: " + InputWalker.describe(errno)))
+            visit(.failed(path: path, problem: InputProblem(.folderOpenFailed, "cannot open directory: " + InputWalker.describe(errno))))
             return
         }
 
@@ -83,7 +87,7 @@ public struct InputWalker: Sendable {
             }
             var linkInfo = stat()
             guard lstat(child, &linkInfo) == 0 else {
-                visit(.failed(path: child, reason: InputWalker.describe(errno)))
+                visit(.failed(path: child, problem: InputProblem(.folderEntryFailed, InputWalker.describe(errno))))
                 continue
             }
             var childInfo = linkInfo
@@ -93,7 +97,7 @@ public struct InputWalker: Sendable {
                     continue
                 }
                 guard stat(child, &childInfo) == 0 else {
-                    visit(.failed(path: child, reason: "broken symbolic link (" + InputWalker.describe(errno) + ")"))
+                    visit(.failed(path: child, problem: InputProblem(.brokenLink, "broken symbolic link (" + InputWalker.describe(errno) + ")")))
                     continue
                 }
             }

@@ -6,6 +6,8 @@ enum PKCS12CertificateReader {
         case wrongPassword(triedSources: [String])
         case notPKCS12
         case unreadable(String)
+        /// An iteration count above the cap (`CA_P12_MAX_ITERATIONS`), refused before any key derivation.
+        case iterationLimit(String)
         /// The time budget passed before every candidate was tried (how many were).
         case timedOut(tried: Int)
     }
@@ -57,7 +59,7 @@ enum PKCS12CertificateReader {
                 let message = withUnsafeBytes(of: contents.message) { raw in
                     String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
                 }
-                throw .unreadable(message)
+                throw status == CA_P12_LIMIT ? .iterationLimit(message) : .unreadable(message)
             }
         }
         throw .wrongPassword(triedSources: passwords.sources)

@@ -66,7 +66,15 @@ public struct TLSEndpoint: Sendable, Hashable {
             withUnsafeBytes(of: value) { raw in String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self) }
         }
         guard ok == 1 else {
-            result.problems.append(text(chain.message))
+            let code: InputProblem.Code =
+                switch chain.failure {
+                case CA_TLS_RESOLVE: .tlsResolve
+                case CA_TLS_CONNECT: .tlsConnect
+                case CA_TLS_TIMEOUT: .tlsTimeout
+                case CA_TLS_SETUP: .tlsSetup
+                default: .tlsHandshake
+                }
+            result.problems.append(InputProblem(code, text(chain.message)))
             return result
         }
         let negotiated = "\(text(chain.protocol)) \(text(chain.cipher))"
@@ -79,7 +87,7 @@ public struct TLSEndpoint: Sendable, Hashable {
                     location: "presented certificate \(index + 1) (\(negotiated))"))
         }
         if result.certificates.isEmpty {
-            result.problems.append("the server presented no certificate")
+            result.problems.append(InputProblem(.tlsNoCertificate, "the server presented no certificate"))
         }
         return result
     }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Accepted findings, keyed by (rule id, certificate SHA-256): `certaudit baseline create` writes one,
-/// `scan --baseline` stops them from failing the run and reports the entries that no longer occur.
+/// Accepted findings, keyed by (rule id, certificate SHA-256), and accepted input problems, keyed by
+/// (problem code, path): `certaudit baseline create` writes one, `scan --baseline` stops them from failing
+/// the run and reports the finding entries that no longer occur.
 public struct Baseline: Sendable {
     public struct Key: Hashable, Sendable, Comparable {
         public var ruleId: String
@@ -19,8 +20,19 @@ public struct Baseline: Sendable {
         public var subject: String
     }
 
+    /// An input problem accepted as it is (a PKCS#12 file whose password nobody has): its code and path.
+    public struct ProblemKey: Hashable, Sendable, Comparable {
+        public var code: String
+        public var path: String
+
+        public static func < (lhs: ProblemKey, rhs: ProblemKey) -> Bool {
+            (lhs.code, lhs.path) < (rhs.code, rhs.path)
+        }
+    }
+
     public static let schemaVersion = 1
     public var entries: [Key: Entry] = [:]
+    public var problems = Set<ProblemKey>()
 
     public init() {}
 
@@ -35,6 +47,13 @@ public struct Baseline: Sendable {
                 entries[key] = Entry(key: key, path: report.path, subject: certificate.facts.subject.rfc4514)
             }
         }
+        for problem in report.problems {
+            problems.insert(ProblemKey(code: problem.code.rawValue, path: report.path))
+        }
+    }
+
+    public func contains(problem: InputProblem) -> Bool {
+        problems.contains(ProblemKey(code: problem.code.rawValue, path: problem.path))
     }
 
     public func contains(ruleId: String, sha256: String) -> Bool {
@@ -58,6 +77,15 @@ public struct Baseline: Sendable {
             json.endObject()
         }
         json.endArray()
+        json.key("problems")
+        json.beginArray()
+        for key in problems.sorted() {
+            json.beginObject()
+            json.field("code", key.code)
+            json.field("path", key.path)
+            json.endObject()
+        }
+        json.endArray()
         json.endObject()
         return json.take() + [0x0a]
     }
@@ -78,6 +106,15 @@ public struct Baseline: Sendable {
             }
             let key = Key(ruleId: ruleId, sha256: sha256)
             entries[key] = Entry(key: key, path: item["path"] as? String ?? "", subject: item["subject"] as? String ?? "")
+        }
+        for item in object["problems"] as? [[String: Any]] ?? [] {
+            guard let code = item["code"] as? String, let problemPath = item["path"] as? String else {
+                throw Failure(description: "\(path): every baseline problem needs 'code' and 'path'")
+            }
+            guard InputProblem.Code(rawValue: code) != nil else {
+                throw Failure(description: "\(path): unknown problem code '\(code)'")
+            }
+            problems.insert(ProblemKey(code: code, path: problemPath))
         }
     }
 }

@@ -50,6 +50,27 @@ public struct FindingPolicy: Sendable {
             }
             report.certificates[certificateIndex].findings += added
         }
+        applyToProblems(&report, relative: relative)
+    }
+
+    /// A waived or baselined problem stays in the report, marked, and no longer makes the exit status 3.
+    /// An expired problem waiver hides nothing and adds a note to the problem's sentence.
+    private func applyToProblems(_ report: inout FileReport, relative: String) {
+        for index in report.problems.indices {
+            let problem = report.problems[index]
+            if let waiver = waivers.first(where: { $0.matches(problem: problem, relativePath: relative) }) {
+                if let expires = waiver.expires, expires < now {
+                    report.noteOnProblem(
+                        index, " (its waiver, \"\(waiver.reason)\", expired on \(expires.isoDate); it counts again)")
+                } else {
+                    report.suppressProblem(index, .waiver(reason: waiver.reason))
+                    continue
+                }
+            }
+            if let baseline, baseline.contains(problem: problem) {
+                report.suppressProblem(index, .baseline)
+            }
+        }
     }
 }
 

@@ -35,7 +35,7 @@ public struct ScanConfiguration: Sendable {
         switch FileReader.load(path: path, limit: 1 << 20) {
         case .bytes(let bytes): text = String(decoding: bytes, as: UTF8.self)
         case .tooLarge: throw RuleLoadError(file: path, line: nil, message: "configuration larger than 1 MiB")
-        case .failed(let reason): throw RuleLoadError(file: path, line: nil, message: reason)
+        case .failed(let problem): throw RuleLoadError(file: path, line: nil, message: problem.message)
         }
         return try parse(text: text, path: path)
     }
@@ -73,7 +73,7 @@ public struct ScanConfiguration: Sendable {
         if let value = fields["waivers"] {
             for item in try reader.sequence(value, "waivers") {
                 let waiver = try reader.fields(
-                    item, "a waiver", allowed: ["rule", "fingerprint", "path", "reason", "expires"], required: ["rule", "reason"])
+                    item, "a waiver", allowed: ["rule", "problem", "fingerprint", "path", "reason", "expires"], required: ["reason"])
                 let fingerprint = try waiver["fingerprint"].map { (node) throws(RuleLoadError) in try reader.string(node, "fingerprint") }
                 let glob = try waiver["path"].map { (node) throws(RuleLoadError) in try reader.string(node, "path") }
                 guard fingerprint != nil || glob != nil else {
@@ -87,10 +87,26 @@ public struct ScanConfiguration: Sendable {
                     }
                     expires = date
                 }
-                configuration.waivers.append(
-                    Waiver(
-                        ruleId: try reader.string(waiver["rule"]!, "rule"), fingerprint: fingerprint, pathGlob: glob,
-                        reason: try reader.string(waiver["reason"]!, "reason"), expires: expires))
+                let reason = try reader.string(waiver["reason"]!, "reason")
+                switch (waiver["rule"], waiver["problem"]) {
+                case (let rule?, nil):
+                    configuration.waivers.append(
+                        Waiver(
+                            ruleId: try reader.string(rule, "rule"), fingerprint: fingerprint, pathGlob: glob,
+                            reason: reason, expires: expires))
+                case (nil, let problem?):
+                    let text = try reader.string(problem, "problem")
+                    guard let code = InputProblem.Code(rawValue: text) else {
+                        throw reader.error(
+                            problem, "unknown problem code '\(text)' (certaudit problems lists them)")
+                    }
+                    guard let glob, fingerprint == nil else {
+                        throw reader.error(item, "a problem waiver names the files it covers with 'path' (a glob), not 'fingerprint'")
+                    }
+                    configuration.waivers.append(Waiver(problem: code, pathGlob: glob, reason: reason, expires: expires))
+                default:
+                    throw reader.error(item, "a waiver names either a 'rule' or a 'problem' (an input problem code)")
+                }
             }
         }
         return configuration

@@ -51,8 +51,8 @@ public struct Remediator: Sendable {
                 case .skipped(let skippedPath, let reason):
                     result.skipped.append(.init(source: skippedPath, index: nil, reason: reason))
                     return
-                case .failed(let failedPath, let reason):
-                    result.failed.append(.init(source: failedPath, index: nil, reason: reason))
+                case .failed(let failedPath, let problem):
+                    result.failed.append(.init(source: failedPath, index: nil, reason: "\(problem) [\(problem.code.rawValue)]"))
                     return
                 case .file(let filePath, _):
                     path = filePath
@@ -64,7 +64,7 @@ public struct Remediator: Sendable {
                 let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
                 let decoded = decoder.decode(bytes, name: name)
                 for problem in decoded.problems {
-                    result.failed.append(.init(source: path, index: nil, reason: problem))
+                    result.failed.append(.init(source: path, index: nil, reason: "\(problem) [\(problem.code.rawValue)]"))
                 }
                 if decoded.certificates.isEmpty {
                     if let reason = decoded.skipReason {

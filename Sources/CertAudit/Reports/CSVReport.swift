@@ -47,7 +47,7 @@ public final class CSVReport: ReportWriter {
                 }
             }
             for problem in report.problems {
-                row([report.path, "", "", "", "", "", "unreadable", "", "error", "", problem])
+                row([report.path, "", "", "", "", "", problem.code.rawValue, "", "error", problem.suppression?.kind ?? "", problem.description])
             }
             return Array(text.utf8)
         }

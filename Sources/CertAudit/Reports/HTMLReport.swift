@@ -50,8 +50,10 @@ public final class HTMLReport: ReportWriter {
                 }
             }
             for problem in report.problems {
-                html += "<tr><td class=\"error\">unreadable</td><td></td><td>\(Markup.xml(report.path))</td><td></td><td></td>"
-                html += "<td>\(Markup.xml(problem))</td></tr>\n"
+                html += "<tr\(problem.suppression == nil ? "" : " class=\"suppressed\"")><td class=\"error\">unreadable"
+                html += problem.suppression.map { " (\(Markup.xml($0.kind)))" } ?? ""
+                html += "</td><td>\(Markup.xml(problem.code.rawValue))</td><td>\(Markup.xml(report.path))</td><td></td><td></td>"
+                html += "<td>\(Markup.xml(problem.description))</td></tr>\n"
             }
             return Array(html.utf8)
         }

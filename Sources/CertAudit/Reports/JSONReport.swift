@@ -5,7 +5,7 @@ public final class JSONReport: ReportWriter {
 
     private let output: OutputChannel
     private var json = JSONWriter()
-    private var errors: [(path: String, message: String)] = []
+    private var errors: [InputProblem] = []
     private var skipped: [(path: String, reason: String)] = []
     private var header: ScanHeader?
     private var certificates = ElementJoiner()
@@ -46,9 +46,7 @@ public final class JSONReport: ReportWriter {
 
     public func write(_ report: FileReport, rendered: [UInt8]) {
         certificates.append(rendered, to: output)
-        for problem in report.problems {
-            errors.append((report.path, problem))
-        }
+        errors += report.problems
         if let reason = report.skipReason, report.certificates.isEmpty, report.problems.isEmpty {
             skipped.append((report.path, reason))
         }
@@ -154,7 +152,17 @@ public final class JSONReport: ReportWriter {
     public func finish(_ summary: ScanSummary) {
         json.endArray()
         json.key("errors")
-        writePathList(errors, textKey: "message")
+        json.beginArray()
+        for problem in errors {
+            json.beginObject()
+            json.field("path", problem.path)
+            json.field("code", problem.code.rawValue)
+            json.field("location", problem.location)
+            json.field("message", problem.description)
+            json.field("suppressed", problem.suppression?.kind)
+            json.endObject()
+        }
+        json.endArray()
         json.key("skipped")
         writePathList(skipped.map { ($0.path, $0.reason) }, textKey: "reason")
         if let header, header.baseline != nil {

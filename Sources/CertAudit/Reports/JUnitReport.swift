@@ -54,8 +54,12 @@ public final class JUnitReport: ReportWriter {
                 xml += "    </testcase>\n"
             }
             for problem in report.problems {
-                xml += "    <testcase classname=\"\(path)\" name=\"read\">\n"
-                xml += "      <error type=\"unreadable\" message=\"\(Markup.xml(problem))\"/>\n    </testcase>\n"
+                guard problem.suppression == nil else {
+                    xml += "    <testcase classname=\"\(path)\" name=\"read \(Markup.xml(problem.code.rawValue))\"/>\n"
+                    continue
+                }
+                xml += "    <testcase classname=\"\(path)\" name=\"read \(Markup.xml(problem.code.rawValue))\">\n"
+                xml += "      <error type=\"\(Markup.xml(problem.code.rawValue))\" message=\"\(Markup.xml(problem.description))\"/>\n    </testcase>\n"
             }
             return Array(xml.utf8)
         }
@@ -70,7 +74,7 @@ public final class JUnitReport: ReportWriter {
             }.count
         }
         tests += report.problems.count
-        errors += report.problems.count
+        errors += report.countingProblems.count
     }
 
     public func finish(_ summary: ScanSummary) {

@@ -44,8 +44,8 @@ struct ReportDigest {
                 }
             }
         }
-        for problem in report.problems where unreadable.count < limit {
-            unreadable.append((report.path, problem))
+        for problem in report.countingProblems where unreadable.count < limit {
+            unreadable.append((report.path, "\(problem.description) [\(problem.code.rawValue)]"))
         }
     }
 

@@ -9,7 +9,7 @@
 public final class SARIFReport: ReportWriter {
     private let output: OutputChannel
     private var results = ElementJoiner()
-    private var unreadable: [(path: String, message: String)] = []
+    private var unreadable: [InputProblem] = []
     private var ruleIndex: [String: Int] = [:]
     private var roots: [String] = []
     private var configuration: String?
@@ -146,6 +146,23 @@ public final class SARIFReport: ReportWriter {
             json.endObject()
         }
         json.endArray()
+        // SARIF 2.1.0 §3.19.24: the descriptors that notifications refer to, one per problem code.
+        json.key("notifications")
+        json.beginArray()
+        for code in InputProblem.Code.allCases {
+            json.beginObject()
+            json.field("id", code.rawValue)
+            json.key("shortDescription")
+            json.beginObject()
+            json.field("text", code.summary)
+            json.endObject()
+            json.key("defaultConfiguration")
+            json.beginObject()
+            json.field("level", "error")
+            json.endObject()
+            json.endObject()
+        }
+        json.endArray()
         json.endObject()
         json.endObject()
         json.key("originalUriBaseIds")
@@ -222,9 +239,7 @@ public final class SARIFReport: ReportWriter {
 
     public func write(_ report: FileReport, rendered: [UInt8]) {
         results.append(rendered, to: output)
-        for problem in report.problems {
-            unreadable.append((report.path, problem))
-        }
+        unreadable += report.countingProblems
     }
 
     public func finish(_ summary: ScanSummary) {
@@ -240,13 +255,18 @@ public final class SARIFReport: ReportWriter {
         }
         json.key("toolExecutionNotifications")
         json.beginArray()
-        for item in unreadable {
-            let place = SARIFReport.location(item.path, roots: roots)
+        for problem in unreadable {
+            let place = SARIFReport.location(problem.path, roots: roots)
             json.beginObject()
             json.field("level", "error")
             json.key("message")
             json.beginObject()
-            json.field("text", "\(item.path): \(item.message)")
+            json.field("text", "\(problem.path): \(problem.description)")
+            json.endObject()
+            // SARIF 2.1.0 §3.58.5: the notification's kind, a reference to its descriptor by id.
+            json.key("descriptor")
+            json.beginObject()
+            json.field("id", problem.code.rawValue)
             json.endObject()
             json.key("locations")
             json.beginArray()

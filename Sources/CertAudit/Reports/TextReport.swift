@@ -59,7 +59,8 @@ public final class TextReport: ReportWriter {
         let escape = TerminalText.escape
         text += (paint(escape(report.path), "1", color: color) + "\n")
         for problem in report.problems {
-            text += ("  " + paint("unreadable", "1;35", color: color) + "  \(escape(problem))\n")
+            let suppressed = problem.suppression.map { " (\($0.kind))" } ?? ""
+            text += ("  " + paint("unreadable", "1;35", color: color) + "  \(escape(problem.description)) [\(problem.code.rawValue)]\(suppressed)\n")
         }
         if report.certificates.isEmpty, let reason = report.skipReason, report.problems.isEmpty {
             text += ("  skipped: \(escape(reason))\n")

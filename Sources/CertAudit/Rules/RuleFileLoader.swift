@@ -20,7 +20,7 @@ enum RuleFileLoader {
         case .tooLarge:
             throw RuleLoadError(file: path, line: nil, message: "rule file larger than 4 MiB")
         case .failed(let reason):
-            throw RuleLoadError(file: path, line: nil, message: reason)
+            throw RuleLoadError(file: path, line: nil, message: reason.message)
         }
         return try load(text: text, path: path, parameters: parameters)
     }

@@ -9,8 +9,11 @@ public struct ScanSummary: Sendable {
     public var findings: [Severity: Int] = [:]
     /// Findings hidden by a baseline or waiver.
     public var suppressed = 0
+    /// Problems waived or in the baseline (reported, not counted in `unreadable`).
+    public var suppressedProblems = 0
     /// Baseline entries that occurred in this scan (the others are stale).
     public var baselineMatches = Set<Baseline.Key>()
+    public var baselineProblemMatches = Set<Baseline.ProblemKey>()
     public var elapsedSeconds = 0.0
     /// The most input bytes read but not yet delivered at once (bounded by `Scanner.inFlightByteLimit`,
     /// or one input larger than that on its own).
@@ -24,8 +27,13 @@ public struct ScanSummary: Sendable {
         if report.skipReason != nil, report.certificates.isEmpty, report.problems.isEmpty {
             skipped += 1
         }
-        if !report.problems.isEmpty {
+        let counting = report.countingProblems
+        if !counting.isEmpty {
             unreadable += 1
+        }
+        suppressedProblems += report.problems.count - counting.count
+        for problem in report.problems where problem.suppression == .baseline {
+            baselineProblemMatches.insert(Baseline.ProblemKey(code: problem.code.rawValue, path: report.path))
         }
         for certificate in report.certificates {
             for finding in certificate.findings {

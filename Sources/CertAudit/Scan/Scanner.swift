@@ -170,10 +170,8 @@ public struct Scanner: Sendable {
             var report = FileReport(path: "-")
             report.skipReason = "larger than --max-file-size (\(size) bytes or more)"
             return report
-        case .failed(let reason):
-            var report = FileReport(path: "-")
-            report.problems.append(reason)
-            return report
+        case .failed(let problem):
+            return FileReport(path: "-", problem: problem)
         }
     }
 
@@ -184,11 +182,9 @@ public struct Scanner: Sendable {
             var report = FileReport(path: path)
             report.skipReason = reason
             return report
-        case .failed(let path, let reason):
+        case .failed(let path, let problem):
             admit(Scanner.minimumInputCost)
-            var report = FileReport(path: path)
-            report.problems.append(reason)
-            return report
+            return FileReport(path: path, problem: problem)
         case .file(let path, let inTree):
             let noFollow = inTree && !walker.options.followSymlinks
             var admitted = false
@@ -211,10 +207,8 @@ public struct Scanner: Sendable {
             var report = FileReport(path: path)
             report.skipReason = "larger than --max-file-size (\(size) bytes)"
             return report
-        case .failed(let reason):
-            var report = FileReport(path: path)
-            report.problems.append(reason)
-            return report
+        case .failed(let problem):
+            return FileReport(path: path, problem: problem)
         }
     }
 }

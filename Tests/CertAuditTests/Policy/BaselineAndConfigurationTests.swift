@@ -41,6 +41,50 @@ import Testing
         #expect(stale.stdout.contains("vbem-10a.cer"))
     }
 
+    /// An input problem is waived by its code and a path glob, or accepted in a baseline by code and path:
+    /// it stays in the report, marked, and no longer makes the exit status 3.
+    @Test func inputProblemsAreWaivedAndBaselinedByCode() throws {
+        let folder = Fixtures.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/bad/wrong-password.pfx", toPath: folder + "/legacy.pfx")
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/good-rsa.crt", toPath: folder + "/good.crt")
+        #expect(scan(["--no-config", folder]).status == 3)
+
+        func configuration(expires: String, code: String = "pkcs12.wrong-password") -> String {
+            "waivers:\n  - problem: \(code)\n    path: \"*.pfx\"\n    reason: password with the vendor\n    expires: \(expires)\n"
+        }
+        Fixtures.write(configuration(expires: "2027-01-31"), to: folder + "/.certaudit.yaml")
+        let waived = scan(["--format", "json", folder])
+        #expect(waived.status == 0, "\(waived.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(waived.stdout.utf8)) as? [String: Any])
+        let error = try #require((json["errors"] as? [[String: Any]])?.first)
+        #expect(error["code"] as? String == "pkcs12.wrong-password")
+        #expect(error["suppressed"] as? String == "waiver")
+        #expect((json["summary"] as? [String: Any])?["unreadable"] as? Int == 0)
+        #expect(scan([folder]).stdout.contains("[pkcs12.wrong-password] (waiver)"))
+
+        Fixtures.write(configuration(expires: "2026-11-01"), to: folder + "/.certaudit.yaml")
+        let expired = scan([folder])
+        #expect(expired.status == 3)
+        #expect(expired.stdout.contains("expired on 2026-11-01"), "\(expired.stdout)")
+
+        Fixtures.write(configuration(expires: "2027-01-31", code: "pkcs12.wrong-pasword"), to: folder + "/.certaudit.yaml")
+        let typo = scan([folder])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("unknown problem code 'pkcs12.wrong-pasword'"), "\(typo.stderr)")
+
+        try FileManager.default.removeItem(atPath: folder + "/.certaudit.yaml")
+        let baseline = Fixtures.temporaryDirectory() + "/baseline.json"
+        let created = Fixtures.run(binary, ["baseline", "create", "--at", "2026-12-01", "--output", baseline, folder])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("1 input problems"), "\(created.stdout)")
+        let accepted = scan(["--baseline", baseline, "--format", "json", folder])
+        #expect(accepted.status == 0, "\(accepted.stdout)")
+        #expect(accepted.stdout.contains("\"suppressed\":\"baseline\""))
+        // A new problem elsewhere still counts.
+        Fixtures.write("-----BEGIN CERTIFICATE-----\nMIIB\n", to: folder + "/cut.pem")
+        #expect(scan(["--baseline", baseline, folder]).status == 3)
+    }
+
     @Test func configurationWaiversAndExpiredWaivers() throws {
         let folder = Fixtures.temporaryDirectory()
         try FileManager.default.copyItem(atPath: Fixtures.samples + "/veeam/veeam-one-10a.crt", toPath: folder + "/site.crt")

@@ -74,6 +74,17 @@ import Testing
         }
         let notifications = (run["invocations"] as? [[String: Any]])?.first?["toolExecutionNotifications"] as? [[String: Any]]
         #expect(notifications?.count == (Self.scan.json["errors"] as? [Any])?.count)
+        // Each notification names its problem code, which the driver describes.
+        let codes = (Self.scan.json["errors"] as! [[String: Any]]).map { $0["code"] as! String }
+        #expect(notifications?.map { ($0["descriptor"] as? [String: Any])?["id"] as? String ?? "" } == codes)
+        let described = Set(((run["tool"] as? [String: Any])?["driver"] as? [String: Any])?["notifications"].flatMap { $0 as? [[String: Any]] }?.compactMap { $0["id"] as? String } ?? [])
+        #expect(Set(codes).isSubset(of: described) && !codes.isEmpty)
+    }
+
+    @Test func sarifPassesTheOfficialSchema() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Fixtures.sarifKit), "run scripts/install-system-deps (installs sarif-kit)")
+        let checked = Fixtures.run(Fixtures.sarifKit, ["validate", Self.scan.file("report.sarif")])
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
     }
 
     final class JUnitCounter: NSObject, XMLParserDelegate {

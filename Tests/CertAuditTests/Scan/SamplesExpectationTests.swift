@@ -35,6 +35,7 @@ import Testing
             }
         case "error":
             #expect(!report.problems.isEmpty, "\(path) should be a per-file error")
+            #expect(report.problems.map(\.code.rawValue) == expected["problems"] as? [String], "\(path): \(report.problems)")
             #expect(report.certificates.isEmpty)
         case "skipped":
             #expect(report.problems.isEmpty, "\(path): \(report.problems)")

