@@ -15,7 +15,7 @@ enum PasswordOptions {
             candidates.add(fileContents: contents, source: "--password-file")
             Secrets.wipe(&contents)
         }
-        if let fromEnvironment = ProcessInfoLite.environment["CERTAUDIT_PFX_PASSWORD"] {
+        if let fromEnvironment = ProcessEnvironment.environment["CERTAUDIT_PFX_PASSWORD"] {
             candidates.add(password: fromEnvironment, source: "CERTAUDIT_PFX_PASSWORD")
         }
         return candidates

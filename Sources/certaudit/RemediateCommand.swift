@@ -18,8 +18,7 @@ struct RemediateCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "Certificate files or folders (as for scan).")
-    var paths: [String]
+    @OptionGroup var input: InputOptions
 
     @Option(help: "Profile whose target KeyUsage and validity to use: browser, vendor, rfc5280, cabf.")
     var profile: String = "browser"
@@ -45,8 +44,10 @@ struct RemediateCommand: ParsableCommand {
     @Option(help: "Validity in days (default: the profile's).")
     var validityDays: Int?
 
-    @Option(help: "Output folder; input paths are mirrored below it.")
-    var out: String?
+    @Option(
+        name: [.customLong("output"), .customLong("out", withSingleDash: false)],
+        help: "Output folder; input paths are mirrored below it (a live server's chain goes to endpoints/HOST_PORT.pem).")
+    var output: String?
 
     @Flag(help: "Replace the input files, keeping a timestamped backup of each.")
     var inPlace = false
@@ -91,8 +92,8 @@ struct RemediateCommand: ParsableCommand {
         if (caCert == nil) != (caKey == nil) {
             throw UsageFailure("--ca-cert and --ca-key go together")
         }
-        if inPlace, out != nil {
-            throw UsageFailure("choose --out DIR or --in-place, not both")
+        if inPlace, output != nil {
+            throw UsageFailure("choose --output DIR or --in-place, not both")
         }
         if let validityDays {
             try NumericLimits.check(validityDays, NumericLimits.validityDays, "--validity-days", unit: " days")
@@ -116,10 +117,14 @@ struct RemediateCommand: ParsableCommand {
             throw UsageFailure(error.description)
         }
 
-        let destination: RemediationRequest.Destination = inPlace ? .inPlace : .directory(out ?? "certaudit-remediated")
+        let destination: RemediationRequest.Destination = inPlace ? .inPlace : .directory(output ?? "certaudit-remediated")
+        let besideInputs = input.inputs.lazy.compactMap(\.filePath).first.map(Self.folder(of:)) ?? "."
         var request = RemediationRequest(
             profile: chosen, target: target, rules: rules, products: catalog.products, now: now,
-            destination: destination, manifestFolder: out ?? (inPlace ? Self.folder(of: paths[0]) : "certaudit-remediated"))
+            destination: destination, manifestFolder: output ?? (inPlace ? besideInputs : "certaudit-remediated"))
+        request.walk = input.walkOptions()
+        request.endpointTimeoutMilliseconds = input.timeout * 1000
+        request.fileTimeoutSeconds = input.fileTimeout
         request.declaredVendors = try vendorOptions.declared(catalog: catalog, configured: nil)
         request.keyMode = keyMode
         request.keySpec = spec
@@ -148,7 +153,7 @@ struct RemediateCommand: ParsableCommand {
             }
         }
 
-        let result = Remediator(request: request).run(paths)
+        let result = Remediator(request: request).run(input.inputs)
         RemediationOutput.print(result, dryRun: dryRun)
         if !result.failed.isEmpty {
             throw ExitCode(1)

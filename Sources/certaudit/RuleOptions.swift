@@ -16,7 +16,7 @@ struct RuleOptions: ParsableArguments {
     func loadCatalog(parameters: Set<String>) throws -> RuleCatalog {
         var folders: [String] = []
         if !noBuiltinRules {
-            guard let builtin = BuiltinRules.locate(environment: ProcessInfoLite.environment) else {
+            guard let builtin = BuiltinRules.locate(environment: ProcessEnvironment.environment) else {
                 throw UsageFailure(
                     "cannot find the built-in rules folder; set CERTAUDIT_RULES_DIR or install rules/ to <prefix>/share/certaudit/rules")
             }
@@ -55,6 +55,13 @@ enum NumericLimits {
     /// --max-file-size: a file is read into memory whole.
     static let maxFileSize = 0...(1 << 30)
 
+    /// For `validate()`: the same check as a validation error (exit status 2, with the usage line).
+    static func validate(_ value: Int, _ range: ClosedRange<Int>, _ option: String, unit: String = "") throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(option) must be between \(range.lowerBound) and \(range.upperBound)\(unit) (got \(value))")
+        }
+    }
+
     static func check(_ value: Int, _ range: ClosedRange<Int>, _ option: String, unit: String = "") throws {
         guard range.contains(value) else {
             throw UsageFailure("\(option) must be between \(range.lowerBound) and \(range.upperBound)\(unit) (got \(value))")
@@ -69,7 +76,7 @@ struct UsageFailure: Error, CustomStringConvertible {
 }
 
 /// The process environment without Foundation.
-enum ProcessInfoLite {
+enum ProcessEnvironment {
     static var environment: [String: String] {
         var result: [String: String] = [:]
         var pointer = environ

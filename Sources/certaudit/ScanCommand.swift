@@ -70,7 +70,7 @@ struct ScanCommand: ParsableCommand {
         }
         let waivers = prepared.configuration?.waivers ?? []
         if loadedBaseline != nil || !waivers.isEmpty {
-            scanner.policy = FindingPolicy(baseline: loadedBaseline, waivers: waivers, now: prepared.now, roots: options.paths)
+            scanner.policy = FindingPolicy(baseline: loadedBaseline, waivers: waivers, now: prepared.now, inputs: options.input.inputs)
         }
         var store: HistoryStore?
         if let history {
@@ -88,7 +88,7 @@ struct ScanCommand: ParsableCommand {
         do {
             let main = try output.map { try OutputChannel.file($0) } ?? .standardOutput()
             var mainSettings = settings
-            mainSettings.color = main.isTerminal && ProcessInfoLite.environment["NO_COLOR"] == nil
+            mainSettings.color = main.isTerminal && ProcessEnvironment.environment["NO_COLOR"] == nil
             channels.append(main)
             writers.append(mainFormat.writer(to: main, settings: mainSettings))
             for request in reports {
@@ -111,13 +111,13 @@ struct ScanCommand: ParsableCommand {
         }
 
         let header = ScanHeader(
-            toolVersion: CertAuditVersion.current, roots: options.paths,
+            toolVersion: CertAuditVersion.current, inputs: options.input.inputs,
             profiles: Array(Set(prepared.rules.map(\.profile))).sorted(), referenceTime: prepared.now,
             failOn: failThreshold, rules: prepared.rules, baseline: loadedBaseline,
             configuration: prepared.configurationPath)
         writers.forEach { $0.begin(header) }
         var recorder = HistoryRecorder()
-        let summary = scanner.run(options.paths, renderers: writers.map(\.renderer)) { report, rendered in
+        let summary = scanner.run(options.input.inputs, renderers: writers.map(\.renderer)) { report, rendered in
             for (writer, bytes) in zip(writers, rendered) {
                 writer.write(report, rendered: bytes)
             }
@@ -130,7 +130,7 @@ struct ScanCommand: ParsableCommand {
         if let store {
             do {
                 try store.record(
-                    startedAt: prepared.now, roots: options.paths, profiles: header.profiles, summary: summary,
+                    startedAt: prepared.now, roots: options.input.inputs.map(\.description), profiles: header.profiles, summary: summary,
                     certificates: recorder.certificates, findings: recorder.findings)
                 if let keepRuns {
                     try store.prune(keepRuns: keepRuns)

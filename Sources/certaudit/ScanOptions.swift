@@ -3,14 +3,7 @@ import CertAudit
 
 /// What every scanning command shares: inputs, rules, clock, passwords, configuration file.
 struct ScanOptions: ParsableArguments {
-    @Argument(help: "Files or folders to scan (folders recursively); '-' reads standard input; tls://host[:port] or https://host[:port] reads what a live server presents.")
-    var paths: [String]
-
-    @Option(help: "Seconds allowed for a whole tls:// exchange: resolution, connect, handshake and chain.")
-    var timeout: Int = 10
-
-    @Option(help: "Seconds allowed for one file (PKCS#12 password attempts, certificates judged); past it the file is an error.")
-    var fileTimeout: Int = 30
+    @OptionGroup var input: InputOptions
 
     @Option(name: .customLong("profile"), help: "Rule profile (repeatable): browser, vendor, rfc5280, cabf, all… Default: browser and vendor.")
     var profiles: [String] = []
@@ -31,18 +24,6 @@ struct ScanOptions: ParsableArguments {
     @Option(help: "File with PKCS#12 passwords to try, one per line.")
     var passwordFile: String?
 
-    @Option(name: .customLong("include"), help: "Only read files matching this glob (repeatable).")
-    var includes: [String] = []
-
-    @Option(name: .customLong("exclude"), help: "Leave out files and folders matching this glob (repeatable).")
-    var excludes: [String] = []
-
-    @Flag(help: "Follow symbolic links inside folders (loops are detected).")
-    var followSymlinks = false
-
-    @Option(help: "Skip files larger than this (bytes, or with K/M/G suffix).")
-    var maxFileSize: String = "10M"
-
     @Option(help: "Configuration file (default: .certaudit.yaml in the first folder scanned).")
     var config: String?
 
@@ -57,7 +38,7 @@ struct ScanOptions: ParsableArguments {
 
     /// Everything a scan needs, with the configuration file's values where no flag was given.
     struct Prepared {
-        var scanner: Scanner
+        var scanner: AuditPipeline
         var rules: [Rule]
         var now: UnixTime
         var configuration: ScanConfiguration?
@@ -67,7 +48,7 @@ struct ScanOptions: ParsableArguments {
 
     func prepare() throws -> Prepared {
         var configuration: ScanConfiguration?
-        let configurationPath = noConfig ? nil : (config ?? ScanConfiguration.locate(scanPaths: paths))
+        let configurationPath = noConfig ? nil : (config ?? ScanConfiguration.locate(inputs: input.inputs))
         if let path = configurationPath {
             do {
                 configuration = try ScanConfiguration.load(path)
@@ -77,10 +58,6 @@ struct ScanOptions: ParsableArguments {
         }
         let expiry = expiryDays ?? configuration?.expiryDays ?? 30
         try NumericLimits.check(expiry, NumericLimits.expiryDays, expiryDays == nil ? "expiryDays (configuration)" : "--expiry-days")
-        guard let sizeLimit = ByteSize.parse(maxFileSize), NumericLimits.maxFileSize.contains(sizeLimit) else {
-            throw UsageFailure(
-                "--max-file-size takes a number of bytes up to 1G, e.g. 10M or 524288 (got '\(maxFileSize)')")
-        }
         let now = try referenceTime(at)
         var parameters = EvaluationContext.defaultParameters
         parameters["expiryDays"] = expiry
@@ -96,16 +73,10 @@ struct ScanOptions: ParsableArguments {
         } catch {
             throw UsageFailure(error.description)
         }
-        var walk = WalkOptions()
-        walk.followSymlinks = followSymlinks
-        walk.includes = includes.isEmpty ? (configuration?.includes ?? []) : includes
-        walk.excludes = excludes + (configuration?.excludes ?? [])
-        walk.maxFileSize = sizeLimit
-        try NumericLimits.check(timeout, NumericLimits.timeoutSeconds, "--timeout", unit: " seconds")
-        try NumericLimits.check(fileTimeout, NumericLimits.fileTimeoutSeconds, "--file-timeout", unit: " seconds")
+        let walk = input.walkOptions(configuration: configuration)
         var decoder = ContainerDecoder(passwords: try PasswordOptions.candidates(passwordFile: passwordFile))
-        decoder.fileTimeoutSeconds = fileTimeout
-        var scanner = Scanner(
+        decoder.fileTimeoutSeconds = input.fileTimeout
+        var scanner = AuditPipeline(
             walker: InputWalker(options: walk),
             decoder: decoder,
             auditor: Auditor(
@@ -113,7 +84,7 @@ struct ScanOptions: ParsableArguments {
                 context: EvaluationContext(
                     now: now, parameters: parameters,
                     declaredVendors: try vendorOptions.declared(catalog: catalog, configured: configuration?.vendors))))
-        scanner.endpointTimeoutMilliseconds = timeout * 1000
+        scanner.endpointTimeoutMilliseconds = input.timeout * 1000
         return Prepared(
             scanner: scanner, rules: rules, now: now, configuration: configuration, configurationPath: configurationPath)
     }

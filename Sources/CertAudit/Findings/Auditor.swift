@@ -51,16 +51,16 @@ public struct Auditor: Sendable {
             findings: findings)
     }
 
-    /// Reads, decodes, parses and audits one file's bytes.
-    public func audit(bytes: [UInt8], path: String, decoder: ContainerDecoder) -> FileReport {
+    /// Reads, decodes, parses and audits one file's bytes; `retainSource` keeps them in the result.
+    public func audit(bytes: [UInt8], path: String, decoder: ContainerDecoder, retainSource: Bool = false) -> InputResult {
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
-        return audit(decoder.decode(bytes, name: name), path: path)
+        return audit(decoder.decode(bytes, name: name), path: path, retaining: retainSource ? bytes : nil)
     }
 
     /// Parses and audits what an input held. Certificates a live server presented are judged as a chain:
     /// the first is the server's, whatever its CA flag, and the order is checked.
-    public func audit(_ decoded: DecodedInput, path: String) -> FileReport {
-        var report = FileReport(path: path)
+    public func audit(_ decoded: DecodedInput, path: String, retaining bytes: [UInt8]? = nil) -> InputResult {
+        var report = InputResult(path: path)
         decoded.problems.forEach { report.add($0) }
         report.skipReason = decoded.skipReason
         var parsed: [(ExtractedCertificate, CertificateFacts)] = []
@@ -91,6 +91,9 @@ public struct Auditor: Sendable {
                     products: verdict.products, findings: verdict.findings))
         }
         report.boundProblems(Auditor.problemLimit)
+        if let bytes {
+            report.source = InputSource(bytes: bytes, decoded: decoded, certificates: parsed.map(\.0))
+        }
         return report
     }
 

@@ -289,7 +289,7 @@ public struct HistoryRecorder: Sendable {
 
     public init() {}
 
-    public mutating func add(_ report: FileReport) {
+    public mutating func add(_ report: InputResult) {
         for certificate in report.certificates {
             let facts = certificate.facts
             certificates.append(

@@ -40,7 +40,7 @@ public struct Baseline: Sendable {
         public var description: String
     }
 
-    public mutating func add(_ report: FileReport) {
+    public mutating func add(_ report: InputResult) {
         for certificate in report.certificates {
             for finding in certificate.findings {
                 let key = Key(ruleId: finding.ruleId, sha256: certificate.facts.sha256)

@@ -4,23 +4,23 @@ public struct FindingPolicy: Sendable {
     public var baseline: Baseline?
     public var waivers: [Waiver]
     public var now: UnixTime
-    /// Scan roots, for matching waiver globs against paths relative to a root.
+    /// The file and folder inputs, for matching waiver globs against paths relative to one.
     public var roots: [String]
 
     public static let expiredWaiverRule = "certaudit.waiver-expired"
 
-    public init(baseline: Baseline?, waivers: [Waiver], now: UnixTime, roots: [String]) {
+    public init(baseline: Baseline?, waivers: [Waiver], now: UnixTime, inputs: [ScanInput]) {
         self.baseline = baseline
         self.waivers = waivers
         self.now = now
-        self.roots = roots
+        self.roots = inputs.compactMap(\.filePath)
     }
 
     public var isEmpty: Bool {
         baseline == nil && waivers.isEmpty
     }
 
-    public func apply(to report: inout FileReport) {
+    public func apply(to report: inout InputResult) {
         // Only waivers match on paths; a baseline-only scan never needs the relative path.
         let relative = waivers.isEmpty ? report.path : RelativePath.of(report.path, roots: roots)
         for certificateIndex in report.certificates.indices {
@@ -55,7 +55,7 @@ public struct FindingPolicy: Sendable {
 
     /// A waived or baselined problem stays in the report, marked, and no longer makes the exit status 3.
     /// An expired problem waiver hides nothing and adds a note to the problem's sentence.
-    private func applyToProblems(_ report: inout FileReport, relative: String) {
+    private func applyToProblems(_ report: inout InputResult, relative: String) {
         for index in report.problems.indices {
             let problem = report.problems[index]
             if let waiver = waivers.first(where: { $0.matches(problem: problem, relativePath: relative) }) {
@@ -77,7 +77,7 @@ public struct FindingPolicy: Sendable {
 /// A path relative to the scan root it was found under (the file name when given directly).
 public enum RelativePath {
     public static func of(_ path: String, roots: [String]) -> String {
-        for root in roots where root != "-" {
+        for root in roots {
             if path == root {
                 return path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
             }

@@ -20,9 +20,9 @@ public struct ScanConfiguration: Sendable {
 
     static let keys = ["profiles", "vendor", "failOn", "include", "exclude", "expiryDays", "rules", "baseline", "waivers"]
 
-    /// `.certaudit.yaml` in the first scan path when it is a folder.
-    public static func locate(scanPaths: [String]) -> String? {
-        guard let first = scanPaths.first, first != "-" else { return nil }
+    /// `.certaudit.yaml` in the first input when it is a folder.
+    public static func locate(inputs: [ScanInput]) -> String? {
+        guard let first = inputs.first?.filePath else { return nil }
         let candidate = (first.hasSuffix("/") ? first : first + "/") + fileName
         if case .bytes = FileReader.load(path: candidate, limit: 1 << 20) {
             return candidate

@@ -35,6 +35,11 @@ public struct RemediationRequest: Sendable {
     public var pfxEncryption: PKCS12Protection.Family?
     /// Candidates for opening PKCS#12 inputs.
     public var passwords = PasswordCandidates()
+    /// How inputs are read: the same walk options as a scan (globs, size limit, symbolic links).
+    public var walk = WalkOptions()
+    /// Bound for a whole `tls://` exchange, and each input's time budget (`--timeout`, `--file-timeout`).
+    public var endpointTimeoutMilliseconds = 10_000
+    public var fileTimeoutSeconds: Int? = 30
     /// Folder for the manifest (`remediation.json`).
     public var manifestFolder: String
 

@@ -13,20 +13,27 @@ public struct Remediator: Sendable {
         auditor = Auditor(rules: request.rules, products: request.products, context: EvaluationContext(now: request.now, declaredVendors: request.declaredVendors))
     }
 
-    /// One input file and what is planned for its certificates.
+    /// One input and what is planned for its certificates.
     struct FileWork {
         var path: String
+        /// Where a replacement goes below `--output`: the path under its input folder; a live endpoint's
+        /// chain goes to `endpoints/HOST_PORT.pem`, standard input's to `stdin.pem`.
         var relative: String
+        var origin: InputResult.Origin
         var decoded: DecodedInput
-        /// The file's bytes as read (a combined PEM is rewritten block by block from them).
+        /// The input's bytes as read (a combined PEM is rewritten block by block from them).
         var original: [UInt8] = []
-        var certificates: [(extracted: ExtractedCertificate, facts: CertificateFacts)]
+        /// The audited certificates with the DER each was parsed from.
+        var certificates: [(extracted: ExtractedCertificate, audited: AuditedCertificate)]
         var plans: [Int: ReplacementPlan] = [:]
     }
 
-    public func run(_ roots: [String]) -> RemediationResult {
+    /// Reads and audits `inputs` through the scan's pipeline (the same walk, size limit, globs,
+    /// endpoints and time budgets), keeping what was read, then plans a replacement for every certificate
+    /// remediation applies to.
+    public func run(_ inputs: [ScanInput]) -> RemediationResult {
         var result = RemediationResult()
-        var work = collect(roots, into: &result)
+        var work = collect(inputs, into: &result)
         if request.dryRun {
             result.plans = work.flatMap { file in file.plans.keys.sorted().compactMap { file.plans[$0] } }
             return result
@@ -41,53 +48,33 @@ public struct Remediator: Sendable {
 
     // MARK: - Choosing and planning
 
-    private func collect(_ roots: [String], into result: inout RemediationResult) -> [FileWork] {
-        let decoder = ContainerDecoder(passwords: request.passwords, keepSecrets: true)
+    private func collect(_ inputs: [ScanInput], into result: inout RemediationResult) -> [FileWork] {
+        var decoder = ContainerDecoder(passwords: request.passwords, keepSecrets: true)
+        decoder.fileTimeoutSeconds = request.fileTimeoutSeconds
+        var pipeline = AuditPipeline(walker: InputWalker(options: request.walk), decoder: decoder, auditor: auditor)
+        pipeline.retainSources = true
+        pipeline.endpointTimeoutMilliseconds = request.endpointTimeoutMilliseconds
+        let roots = inputs.compactMap(\.filePath)
         var files: [FileWork] = []
-        for root in roots {
-            InputWalker(options: WalkOptions()).walk([root]) { item in
-                let path: String
-                switch item {
-                case .skipped(let skippedPath, let reason):
-                    result.skipped.append(.init(source: skippedPath, index: nil, reason: reason))
-                    return
-                case .failed(let failedPath, let problem):
-                    result.failed.append(.init(source: failedPath, index: nil, reason: "\(problem) [\(problem.code.rawValue)]"))
-                    return
-                case .file(let filePath, _):
-                    path = filePath
-                }
-                guard case .bytes(let bytes) = FileReader.load(path: path, limit: 10 * 1024 * 1024) else {
-                    result.failed.append(.init(source: path, index: nil, reason: "cannot read the file"))
-                    return
-                }
-                let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
-                let decoded = decoder.decode(bytes, name: name)
-                for problem in decoded.problems {
-                    result.failed.append(.init(source: path, index: nil, reason: "\(problem) [\(problem.code.rawValue)]"))
-                }
-                if decoded.certificates.isEmpty {
-                    if let reason = decoded.skipReason {
-                        result.skipped.append(.init(source: path, index: nil, reason: reason))
-                    }
-                    return
-                }
-                var file = FileWork(
-                    path: path, relative: RelativePath.of(path, roots: [root]), decoded: decoded, original: bytes,
-                    certificates: [])
-                for extracted in decoded.certificates {
-                    guard let facts = try? LenientCertificateParser.parse(extracted.der) else {
-                        result.failed.append(.init(source: path, index: nil, reason: "\(extracted.location): not a readable certificate"))
-                        continue
-                    }
-                    file.certificates.append((extracted, facts))
-                }
-                files.append(file)
+        _ = pipeline.run(inputs) { audited, _ in
+            for problem in audited.problems {
+                result.failed.append(.init(source: audited.path, index: nil, reason: "\(problem) [\(problem.code.rawValue)]"))
             }
+            guard let source = audited.source, !audited.certificates.isEmpty else {
+                if audited.problems.isEmpty, let reason = audited.skipReason {
+                    result.skipped.append(.init(source: audited.path, index: nil, reason: reason))
+                }
+                return
+            }
+            files.append(
+                FileWork(
+                    path: audited.path, relative: Remediator.relative(audited, roots: roots), origin: audited.origin,
+                    decoded: source.decoded, original: source.bytes,
+                    certificates: Array(zip(source.certificates, audited.certificates))))
         }
         // Every certificate read in this run, to tell whether a CA-marked one issued any of them.
         let everything = files.flatMap { file in
-            file.certificates.indices.map { (file.path, $0, file.certificates[$0].facts) }
+            file.certificates.indices.map { (file.path, $0, file.certificates[$0].audited.facts) }
         }
         for position in files.indices {
             plan(&files[position], everything: everything, into: &result)
@@ -95,7 +82,30 @@ public struct Remediator: Sendable {
         return files.filter { !$0.plans.isEmpty }
     }
 
-    /// Decides, for each certificate of one file, whether and how it is re-issued.
+    static func relative(_ audited: InputResult, roots: [String]) -> String {
+        switch audited.origin {
+        case .file:
+            return RelativePath.of(audited.path, roots: roots)
+        case .standardInput:
+            return "stdin.pem"
+        case .endpoint:
+            let name = audited.path.dropFirst("tls://".count).map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
+            return "endpoints/" + String(name) + ".pem"
+        }
+    }
+
+    /// What a re-issue can change: the certificate's own findings. A presented leaf is judged again as
+    /// if it were presented alone, so that a chain-order finding is not listed as fixed.
+    private func ownFindings(_ file: FileWork, _ index: Int) -> [Finding] {
+        let (extracted, audited) = file.certificates[index]
+        guard file.origin == .endpoint else { return audited.findings }
+        return auditor.audit(
+            audited.facts, container: extracted.container, friendlyName: extracted.friendlyName,
+            presentation: index == 0 ? Presentation(index: 0, count: 1, orderProblem: nil) : nil
+        ).findings
+    }
+
+    /// Decides, for each certificate of one input, whether and how it is re-issued.
     private func plan(
         _ file: inout FileWork, everything: [(path: String, index: Int, facts: CertificateFacts)],
         into result: inout RemediationResult
@@ -103,16 +113,23 @@ public struct Remediator: Sendable {
         let builder = PlanBuilder(request: request)
         let selectedProfiles = Array(Set(request.rules.map(\.profile))).sorted().joined(separator: ", ")
         let path = file.path
-        for (index, (extracted, facts)) in file.certificates.enumerated() {
-            let verdict = auditor.audit(facts, container: extracted.container, friendlyName: extracted.friendlyName)
-            let fixable = verdict.findings.filter { $0.severity >= .warning }
-            guard verdict.role == .leaf else {
+        for (index, (extracted, audited)) in file.certificates.enumerated() {
+            let facts = audited.facts
+            let fixable = ownFindings(file, index).filter { $0.severity >= .warning }
+            guard audited.role == .leaf else {
                 result.skipped.append(
                     .init(source: path, index: index, reason: "\(facts.role.rawValue) CA certificate: CA certificates are not re-issued"))
                 continue
             }
             guard !fixable.isEmpty else {
                 result.skipped.append(.init(source: path, index: index, reason: "no error or warning under \(selectedProfiles)"))
+                continue
+            }
+            if file.origin != .file, case .inPlace = request.destination {
+                result.failed.append(
+                    .init(
+                        source: path, index: index,
+                        reason: "\(file.origin == .endpoint ? "a live server's" : "standard input's") certificate cannot be replaced in place: use --output DIR and install the replacement yourself"))
                 continue
             }
             if facts.isCA {

@@ -141,7 +141,8 @@ struct ReplacementLayout {
                 paths.keys[index] = main
             }
             return (outputs, paths)
-        case .pem:
+        case .pem, .tls:
+            // A live server's chain is written as the PEM chain to install, the new leaf first.
             let text = allCertificates.map { PEMWriter.encode(label: "CERTIFICATE", der: $0) }.joined()
             outputs.append(.init(path: main, bytes: Array(text.utf8), mode: 0o644))
             paths.certificate = main
@@ -153,8 +154,6 @@ struct ReplacementLayout {
             let bytes = file.decoded.armored ? Array(PEMWriter.encode(label: "PKCS7", der: der).utf8) : der
             outputs.append(.init(path: main, bytes: bytes, mode: 0o644))
             paths.certificate = main
-        case .tls:
-            throw Failure(description: "a live server's certificate is replaced on the server: save it to a file and remediate that")
         case .pkcs12:
             guard let index = certificates.keys.min(), let certificate = certificates[index], let key = keys[index] else {
                 throw Failure(description: "nothing to write")

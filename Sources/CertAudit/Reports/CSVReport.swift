@@ -29,7 +29,7 @@ public final class CSVReport: ReportWriter {
         output.write(CSVReport.columns.joined(separator: ",") + "\r\n")
     }
 
-    public var renderer: @Sendable (FileReport) -> [UInt8] {
+    public var renderer: @Sendable (InputResult) -> [UInt8] {
         { report in
             var text = ""
             func row(_ values: [String]) {
@@ -53,7 +53,7 @@ public final class CSVReport: ReportWriter {
         }
     }
 
-    public func write(_ report: FileReport, rendered: [UInt8]) {
+    public func write(_ report: InputResult, rendered: [UInt8]) {
         output.write(bytes: rendered)
     }
 

@@ -36,7 +36,7 @@ public final class HTMLReport: ReportWriter {
         output.write("<table id=\"findings\"><thead><tr><th>severity</th><th>rule</th><th>file</th><th>certificate</th><th>expires</th><th>message</th></tr></thead><tbody>\n")
     }
 
-    public var renderer: @Sendable (FileReport) -> [UInt8] {
+    public var renderer: @Sendable (InputResult) -> [UInt8] {
         { report in
             var html = ""
             for certificate in report.certificates {
@@ -59,7 +59,7 @@ public final class HTMLReport: ReportWriter {
         }
     }
 
-    public func write(_ report: FileReport, rendered: [UInt8]) {
+    public func write(_ report: InputResult, rendered: [UInt8]) {
         output.write(bytes: rendered)
         digest.add(report, now: header?.referenceTime ?? UnixTime.now())
     }

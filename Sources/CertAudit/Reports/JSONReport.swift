@@ -34,7 +34,7 @@ public final class JSONReport: ReportWriter {
         output.write(bytes: json.take())
     }
 
-    public var renderer: @Sendable (FileReport) -> [UInt8] {
+    public var renderer: @Sendable (InputResult) -> [UInt8] {
         { report in
             JSONWriter.elements { json in
                 for certificate in report.certificates {
@@ -44,7 +44,7 @@ public final class JSONReport: ReportWriter {
         }
     }
 
-    public func write(_ report: FileReport, rendered: [UInt8]) {
+    public func write(_ report: InputResult, rendered: [UInt8]) {
         certificates.append(rendered, to: output)
         errors += report.problems
         if let reason = report.skipReason, report.certificates.isEmpty, report.problems.isEmpty {

@@ -30,7 +30,7 @@ public final class JUnitReport: ReportWriter {
         output.write(placeholder("errors") + " timestamp=\"\(header.referenceTime.iso8601)\">\n")
     }
 
-    public var renderer: @Sendable (FileReport) -> [UInt8] {
+    public var renderer: @Sendable (InputResult) -> [UInt8] {
         let failOn = failOn
         return { report in
             var xml = ""
@@ -65,7 +65,7 @@ public final class JUnitReport: ReportWriter {
         }
     }
 
-    public func write(_ report: FileReport, rendered: [UInt8]) {
+    public func write(_ report: InputResult, rendered: [UInt8]) {
         output.write(bytes: rendered)
         for certificate in report.certificates {
             tests += 1

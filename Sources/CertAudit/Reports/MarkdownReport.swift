@@ -17,11 +17,11 @@ public final class MarkdownReport: ReportWriter {
         self.header = header
     }
 
-    public var renderer: @Sendable (FileReport) -> [UInt8] {
+    public var renderer: @Sendable (InputResult) -> [UInt8] {
         { _ in [] }
     }
 
-    public func write(_ report: FileReport, rendered: [UInt8]) {
+    public func write(_ report: InputResult, rendered: [UInt8]) {
         digest.add(report, now: header?.referenceTime ?? UnixTime.now())
     }
 

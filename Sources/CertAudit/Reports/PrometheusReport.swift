@@ -29,7 +29,7 @@ public final class PrometheusReport: ReportWriter {
         output.write("# TYPE certaudit_certificate_not_after_timestamp_seconds gauge\n")
     }
 
-    public var renderer: @Sendable (FileReport) -> [UInt8] {
+    public var renderer: @Sendable (InputResult) -> [UInt8] {
         { report in
             var text = ""
             for certificate in report.certificates {
@@ -41,7 +41,7 @@ public final class PrometheusReport: ReportWriter {
         }
     }
 
-    public func write(_ report: FileReport, rendered: [UInt8]) {
+    public func write(_ report: InputResult, rendered: [UInt8]) {
         output.write(bytes: rendered)
         for certificate in report.certificates {
             for finding in certificate.findings where finding.suppression == nil {

@@ -20,7 +20,7 @@ struct ReportDigest {
     var expiryBuckets = [Int](repeating: 0, count: 7)
     static let bucketNames = ["expired", "< 7 days", "< 30 days", "< 60 days", "< 90 days", "< 1 year", "later"]
 
-    mutating func add(_ report: FileReport, now: UnixTime) {
+    mutating func add(_ report: InputResult, now: UnixTime) {
         for certificate in report.certificates {
             let facts = certificate.facts
             let days = Validity.floorDays(facts.notAfter.seconds - now.seconds)

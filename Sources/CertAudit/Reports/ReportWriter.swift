@@ -1,7 +1,9 @@
 /// What every report knows before the first file: the run's settings and the rules in force.
 public struct ScanHeader: Sendable {
     public var toolVersion: String
-    public var roots: [String]
+    public var inputs: [ScanInput]
+    /// The inputs as named: paths, `-`, `tls://host:port`.
+    public var roots: [String] { inputs.map(\.description) }
     public var profiles: [String]
     public var referenceTime: UnixTime
     public var failOn: Severity?
@@ -12,11 +14,11 @@ public struct ScanHeader: Sendable {
     public var configuration: String?
 
     public init(
-        toolVersion: String, roots: [String], profiles: [String], referenceTime: UnixTime, failOn: Severity?, rules: [Rule],
+        toolVersion: String, inputs: [ScanInput], profiles: [String], referenceTime: UnixTime, failOn: Severity?, rules: [Rule],
         baseline: Baseline? = nil, configuration: String? = nil
     ) {
         self.toolVersion = toolVersion
-        self.roots = roots
+        self.inputs = inputs
         self.profiles = profiles
         self.referenceTime = referenceTime
         self.failOn = failOn
@@ -37,7 +39,7 @@ public struct ScanHeader: Sendable {
 /// rendered bytes in walk order, on one thread; `finish` closes the report with the summary.
 public protocol ReportWriter: AnyObject {
     func begin(_ header: ScanHeader)
-    var renderer: @Sendable (FileReport) -> [UInt8] { get }
-    func write(_ report: FileReport, rendered: [UInt8])
+    var renderer: @Sendable (InputResult) -> [UInt8] { get }
+    func write(_ report: InputResult, rendered: [UInt8])
     func finish(_ summary: ScanSummary)
 }

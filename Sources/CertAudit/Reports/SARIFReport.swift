@@ -9,9 +9,10 @@
 public final class SARIFReport: ReportWriter {
     private let output: OutputChannel
     private var results = ElementJoiner()
-    private var unreadable: [InputProblem] = []
+    private var unreadable: [(InputResult.Origin, InputProblem)] = []
     private var ruleIndex: [String: Int] = [:]
-    private var roots: [String] = []
+    /// The file and folder inputs with their position among all inputs (their ROOTn id).
+    private var roots: [(index: Int, path: String)] = []
     private var configuration: String?
 
     static let schema = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -29,8 +30,8 @@ public final class SARIFReport: ReportWriter {
     }
 
     /// `ROOTn` base ids: each scan root's folder as an absolute file URI.
-    static func baseURIs(_ roots: [String]) -> [(id: String, uri: String)] {
-        roots.enumerated().filter { $0.element != "-" && TLSEndpoint(argument: $0.element) == nil }.map { index, root in
+    static func baseURIs(_ roots: [(index: Int, path: String)]) -> [(id: String, uri: String)] {
+        roots.map { index, root in
             var info = stat()
             var folder = root
             if stat(root, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
@@ -42,12 +43,16 @@ public final class SARIFReport: ReportWriter {
         }
     }
 
+    static func pathRoots(_ inputs: [ScanInput]) -> [(index: Int, path: String)] {
+        inputs.enumerated().compactMap { index, input in input.filePath.map { (index, $0) } }
+    }
+
     /// The root a path was found under and the path relative to it.
-    static func location(_ path: String, roots: [String]) -> (baseId: String?, uri: String) {
-        if TLSEndpoint(argument: path) != nil {
+    static func location(_ path: String, origin: InputResult.Origin, roots: [(index: Int, path: String)]) -> (baseId: String?, uri: String) {
+        if origin == .endpoint {
             return (nil, path)  // a live server: its tls:// URI is the location
         }
-        for (index, root) in roots.enumerated() where root != "-" && TLSEndpoint(argument: root) == nil {
+        for (index, root) in roots {
             let relative = RelativePath.of(path, roots: [root])
             if relative != path || path == root {
                 return ("ROOT\(index)", percentEncode(relative))
@@ -85,7 +90,7 @@ public final class SARIFReport: ReportWriter {
     }
 
     public func begin(_ header: ScanHeader) {
-        roots = header.roots
+        roots = SARIFReport.pathRoots(header.inputs)
         configuration = header.configuration
         var json = JSONWriter()
         json.beginObject()
@@ -167,7 +172,7 @@ public final class SARIFReport: ReportWriter {
         json.endObject()
         json.key("originalUriBaseIds")
         json.beginObject()
-        for base in SARIFReport.baseURIs(header.roots) {
+        for base in SARIFReport.baseURIs(SARIFReport.pathRoots(header.inputs)) {
             json.key(dynamic: base.id)
             json.beginObject()
             json.field("uri", base.uri)
@@ -178,11 +183,11 @@ public final class SARIFReport: ReportWriter {
         output.write(",\"results\":[")
     }
 
-    public var renderer: @Sendable (FileReport) -> [UInt8] {
+    public var renderer: @Sendable (InputResult) -> [UInt8] {
         let roots = roots
         let ruleIndex = ruleIndex
         return { report in
-            let place = SARIFReport.location(report.path, roots: roots)
+            let place = SARIFReport.location(report.path, origin: report.origin, roots: roots)
             return JSONWriter.elements { json in
                 for certificate in report.certificates {
                     for finding in certificate.findings {
@@ -237,9 +242,9 @@ public final class SARIFReport: ReportWriter {
         }
     }
 
-    public func write(_ report: FileReport, rendered: [UInt8]) {
+    public func write(_ report: InputResult, rendered: [UInt8]) {
         results.append(rendered, to: output)
-        unreadable += report.countingProblems
+        unreadable += report.countingProblems.map { (report.origin, $0) }
     }
 
     public func finish(_ summary: ScanSummary) {
@@ -255,8 +260,8 @@ public final class SARIFReport: ReportWriter {
         }
         json.key("toolExecutionNotifications")
         json.beginArray()
-        for problem in unreadable {
-            let place = SARIFReport.location(problem.path, roots: roots)
+        for (origin, problem) in unreadable {
+            let place = SARIFReport.location(problem.path, origin: origin, roots: roots)
             json.beginObject()
             json.field("level", "error")
             json.key("message")

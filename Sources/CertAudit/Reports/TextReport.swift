@@ -41,17 +41,17 @@ public final class TextReport: ReportWriter {
         }
     }
 
-    public var renderer: @Sendable (FileReport) -> [UInt8] {
+    public var renderer: @Sendable (InputResult) -> [UInt8] {
         let verbose = verbose
         let color = color
         return { report in Array(TextReport.render(report, verbose: verbose, color: color).utf8) }
     }
 
-    public func write(_ report: FileReport, rendered: [UInt8]) {
+    public func write(_ report: InputResult, rendered: [UInt8]) {
         output.write(bytes: rendered)
     }
 
-    static func render(_ report: FileReport, verbose: Bool, color: Bool) -> String {
+    static func render(_ report: InputResult, verbose: Bool, color: Bool) -> String {
         var text = ""
         let interesting = !report.problems.isEmpty || report.certificates.contains { !$0.findings.isEmpty }
         guard interesting || (verbose && (!report.certificates.isEmpty || report.skipReason != nil)) else { return "" }

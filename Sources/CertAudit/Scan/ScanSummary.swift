@@ -15,13 +15,13 @@ public struct ScanSummary: Sendable {
     public var baselineMatches = Set<Baseline.Key>()
     public var baselineProblemMatches = Set<Baseline.ProblemKey>()
     public var elapsedSeconds = 0.0
-    /// The most input bytes read but not yet delivered at once (bounded by `Scanner.inFlightByteLimit`,
+    /// The most input bytes read but not yet delivered at once (bounded by `AuditPipeline.inFlightByteLimit`,
     /// or one input larger than that on its own).
     public var peakInFlightBytes = 0
 
     public init() {}
 
-    public mutating func add(_ report: FileReport) {
+    public mutating func add(_ report: InputResult) {
         files += 1
         certificates += report.certificates.count
         if report.skipReason != nil, report.certificates.isEmpty, report.problems.isEmpty {

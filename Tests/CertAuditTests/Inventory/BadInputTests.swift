@@ -8,12 +8,12 @@ import Testing
         String(decoding: FileManager.default.contents(atPath: Fixtures.samples + "/tls/good-rsa.crt")!, as: UTF8.self)
     }()
 
-    func scanFolder(_ build: (String) -> Void, walk: WalkOptions = WalkOptions()) -> [String: FileReport] {
+    func scanFolder(_ build: (String) -> Void, walk: WalkOptions = WalkOptions()) -> [String: InputResult] {
         let folder = Fixtures.temporaryDirectory()
         Fixtures.write(Self.goodPEM, to: folder + "/good.pem")
         build(folder)
         let (reports, _) = Fixtures.scan([folder], walk: walk)
-        var byName: [String: FileReport] = [:]
+        var byName: [String: InputResult] = [:]
         for report in reports {
             byName[String(report.path.dropFirst(folder.count + 1))] = report
         }

@@ -50,7 +50,7 @@ import Testing
         }
         #expect(CSVReport.field("CN=www.example.com") == "CN=www.example.com")
         #expect(CSVReport.field("a,b") == "\"a,b\"")
-        let report = FileReport(path: "=cmd|' /C calc'!A0", problem: InputProblem(.fileOpenFailed, "@evil"))
+        let report = InputResult(path: "=cmd|' /C calc'!A0", problem: InputProblem(.fileOpenFailed, "@evil"))
         let writer = CSVReport(output: OutputChannel.standardOutput())
         let row = String(decoding: writer.renderer(report), as: UTF8.self)
         #expect(row.hasPrefix("'=cmd|"), "\(row)")
@@ -96,7 +96,7 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: Fixtures.samples + "/tls/good-rsa.crt")
         var walk = WalkOptions()
         let scanner = { (walk: WalkOptions) in
-            Scanner(walker: InputWalker(options: walk), decoder: ContainerDecoder(), auditor: Fixtures.auditor())
+            AuditPipeline(walker: InputWalker(options: walk), decoder: ContainerDecoder(), auditor: Fixtures.auditor())
         }
         let refused = scanner(walk).report(for: .file(path: link, inTree: true))
         #expect(refused.certificates.isEmpty)

@@ -7,7 +7,7 @@ import Testing
 @Suite struct VendorScopeTests {
     static let nonRepudiation = "vendor.ku-lacks-non-repudiation"
 
-    func vendorFindings(_ report: FileReport) -> [String] {
+    func vendorFindings(_ report: InputResult) -> [String] {
         report.certificates.flatMap { $0.findings.map(\.ruleId) }.filter { $0.hasPrefix("vendor.") }
     }
 

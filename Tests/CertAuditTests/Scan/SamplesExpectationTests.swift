@@ -5,9 +5,9 @@ import Testing
 /// samples/EXPECTED.json was written by hand from the rule definitions, independently of this code;
 /// the scan of samples/ must reproduce it exactly.
 @Suite struct SamplesExpectationTests {
-    static let scanned: [String: FileReport] = {
+    static let scanned: [String: InputResult] = {
         let (reports, _) = Fixtures.scan([Fixtures.samples])
-        var byPath: [String: FileReport] = [:]
+        var byPath: [String: InputResult] = [:]
         for report in reports {
             byPath[String(report.path.dropFirst(Fixtures.samples.count + 1))] = report
         }

@@ -19,12 +19,12 @@ import Testing
         for index in 1..<64 {
             try FileManager.default.linkItem(atPath: folder + "/bundle.pem", toPath: folder + "/link-\(index).pem")
         }
-        var scanner = Scanner(
+        var scanner = AuditPipeline(
             walker: InputWalker(options: WalkOptions()), decoder: ContainerDecoder(), auditor: Fixtures.auditor(profiles: []))
         scanner.inFlightByteLimit = 4 * size
         var order: [String] = []
         var certificates = 0
-        let summary = scanner.run([folder]) { report, _ in
+        let summary = scanner.run([.path(folder)]) { report, _ in
             order.append(report.path)
             certificates += report.certificates.count
         }
@@ -38,24 +38,31 @@ import Testing
         let folder = Fixtures.temporaryDirectory()
         let size = try Self.bundle(count: 50, at: folder + "/big.pem")
         Fixtures.write(BadInputTests.goodPEM, to: folder + "/small.pem")
-        var scanner = Scanner(
+        var scanner = AuditPipeline(
             walker: InputWalker(options: WalkOptions()), decoder: ContainerDecoder(), auditor: Fixtures.auditor(profiles: []))
         scanner.inFlightByteLimit = size / 10
         var counts: [Int] = []
-        let summary = scanner.run([folder]) { report, _ in counts.append(report.certificates.count) }
+        let summary = scanner.run([.path(folder)]) { report, _ in counts.append(report.certificates.count) }
         #expect(counts == [50, 1])
         #expect(summary.peakInFlightBytes <= size + size / 10)
     }
 
     @Test func endpointsStandardInputAndFilesKeepTheirArgumentOrder() throws {
         let closed = TLSEndpointTests.freePort()
-        var scanner = Scanner(
+        var scanner = AuditPipeline(
             walker: InputWalker(options: WalkOptions()), decoder: ContainerDecoder(), auditor: Fixtures.auditor(profiles: []))
         scanner.endpointTimeoutMilliseconds = 1000
         var paths: [String] = []
-        _ = scanner.run([
+        let inputs = try ScanInput.parse([
             Fixtures.samples + "/tls/good-rsa.crt", "tls://127.0.0.1:\(closed)", Fixtures.samples + "/tls/good-ec-p256.crt",
-        ]) { report, _ in paths.append(report.path) }
+        ])
+        #expect(inputs[1] == .endpoint(TLSEndpoint(argument: "tls://127.0.0.1:\(closed)")!))
+        var origins: [InputResult.Origin] = []
+        _ = scanner.run(inputs) { report, _ in
+            paths.append(report.path)
+            origins.append(report.origin)
+        }
+        #expect(origins == [.file, .endpoint, .file])
         #expect(paths == [
             Fixtures.samples + "/tls/good-rsa.crt", "tls://127.0.0.1:\(closed)", Fixtures.samples + "/tls/good-ec-p256.crt",
         ])

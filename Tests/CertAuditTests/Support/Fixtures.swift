@@ -39,16 +39,16 @@ enum Fixtures {
     static func scan(
         _ roots: [String], profiles: [String] = ["all"], walk: WalkOptions = WalkOptions(),
         passwords: PasswordCandidates = Fixtures.passwords
-    ) -> (reports: [FileReport], summary: ScanSummary) {
-        let scanner = Scanner(
+    ) -> (reports: [InputResult], summary: ScanSummary) {
+        let scanner = AuditPipeline(
             walker: InputWalker(options: walk), decoder: ContainerDecoder(passwords: passwords),
             auditor: auditor(profiles: profiles))
-        var reports: [FileReport] = []
-        let summary = scanner.run(roots) { report, _ in reports.append(report) }
+        var reports: [InputResult] = []
+        let summary = scanner.run(try! ScanInput.parse(roots)) { report, _ in reports.append(report) }
         return (reports, summary)
     }
 
-    static func report(for file: String) -> FileReport {
+    static func report(for file: String) -> InputResult {
         let bytes = [UInt8](FileManager.default.contents(atPath: file) ?? Data())
         return auditor().audit(bytes: bytes, path: file, decoder: ContainerDecoder(passwords: passwords))
     }

@@ -17,7 +17,7 @@ import Dispatch
 /// inputs read but not yet delivered stay under `inFlightByteLimit` (the oldest undelivered input is
 /// always admitted, so a single file larger than the limit still goes through, alone). A folder of 64
 /// links to one 10 MB bundle therefore holds a few bundles at a time, not all of them.
-public struct Scanner: Sendable {
+public struct AuditPipeline: Sendable {
     public var walker: InputWalker
     public var decoder: ContainerDecoder
     public var auditor: Auditor
@@ -31,6 +31,9 @@ public struct Scanner: Sendable {
     public var inFlightByteLimit = 16 << 20
     /// Workers (default: one per core).
     public var workers = max(1, ProcessInfoCores.active)
+    /// Keep each input's bytes and decoded container in its result (`InputResult.source`), for
+    /// remediation. A scan never does: it would hold every input in memory.
+    public var retainSources = false
 
     /// What an input is charged at least: bounds the number of small or empty inputs waiting behind a
     /// slow one.
@@ -53,29 +56,27 @@ public struct Scanner: Sendable {
         case standardInput
     }
 
-    /// Scans `roots` (`-` reads standard input; `tls://…` and `https://…` are live endpoints) and returns
-    /// the summary. `renderers` run on the workers (each turns a file's report into one report format's
+    /// Reads and judges `inputs` (files and folders, standard input, live endpoints) and returns the
+    /// summary. `renderers` run on the workers (each turns a file's report into one report format's
     /// bytes); `sink` receives reports and their bytes (one array per renderer) in input order, on the
     /// calling thread.
     public func run(
-        _ roots: [String], renderers: [@Sendable (FileReport) -> [UInt8]] = [],
-        sink: (FileReport, [[UInt8]]) -> Void
+        _ inputs: [ScanInput], renderers: [@Sendable (InputResult) -> [UInt8]] = [],
+        sink: (InputResult, [[UInt8]]) -> Void
     ) -> ScanSummary {
-        let render: @Sendable (FileReport) -> [[UInt8]] = { report in renderers.map { $0(report) } }
+        let render: @Sendable (InputResult) -> [[UInt8]] = { report in renderers.map { $0(report) } }
         var clock = timespec()
         clock_gettime(CLOCK_MONOTONIC, &clock)
         let started = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
         ca_fix_mmap_threshold()
-        let pipeline = Pipeline(byteLimit: max(inFlightByteLimit, Scanner.minimumInputCost))
+        let pipeline = Pipeline(byteLimit: max(inFlightByteLimit, AuditPipeline.minimumInputCost))
         let walker = walker
         DispatchQueue.global().async {
-            for root in roots {
-                if root == "-" {
-                    pipeline.push(.standardInput)
-                } else if let endpoint = TLSEndpoint(argument: root) {
-                    pipeline.push(.endpoint(endpoint))
-                } else {
-                    walker.walk([root]) { pipeline.push(.walked($0)) }
+            for input in inputs {
+                switch input {
+                case .standardInput: pipeline.push(.standardInput)
+                case .endpoint(let endpoint): pipeline.push(.endpoint(endpoint))
+                case .path(let path): walker.walk([path]) { pipeline.push(.walked($0)) }
                 }
             }
             pipeline.finishProducing()
@@ -102,7 +103,7 @@ public struct Scanner: Sendable {
             // The report is gone now; only then do its bytes leave the budget. A big one was built in a
             // worker thread's malloc arena, which glibc keeps: hand that memory back first, so that the
             // next big input (on another worker) does not build its own arena on top.
-            if pipeline.costOfNext >= Scanner.trimThreshold {
+            if pipeline.costOfNext >= AuditPipeline.trimThreshold {
                 MemoryTrim.trim()
             }
             pipeline.delivered()
@@ -115,10 +116,10 @@ public struct Scanner: Sendable {
 
     /// Reads, judges, applies the policy to and renders one input.
     func judge(
-        _ input: Input, render: @escaping @Sendable (FileReport) -> [[UInt8]], admit: (Int) -> Void
-    ) -> (FileReport, [[UInt8]]) {
+        _ input: Input, render: @escaping @Sendable (InputResult) -> [[UInt8]], admit: (Int) -> Void
+    ) -> (InputResult, [[UInt8]]) {
         let policy = policy
-        let finish: @Sendable (FileReport) -> (FileReport, [[UInt8]]) = { report in
+        let finish: @Sendable (InputResult) -> (InputResult, [[UInt8]]) = { report in
             var report = report
             policy?.apply(to: &report)
             return (report, render(report))
@@ -128,19 +129,21 @@ public struct Scanner: Sendable {
             let outcome = FileReader.load(
                 path: path, limit: walker.options.maxFileSize, noFollow: inTree && !walker.options.followSymlinks
             ) { size in
-                admit(max(size, Scanner.minimumInputCost))
+                admit(max(size, AuditPipeline.minimumInputCost))
                 admitted = true
             }
             if !admitted {
-                admit(Scanner.minimumInputCost)
+                admit(AuditPipeline.minimumInputCost)
             }
-            if case .bytes(let bytes) = outcome, bytes.count >= Scanner.trimThreshold {
+            if case .bytes(let bytes) = outcome, bytes.count >= AuditPipeline.trimThreshold {
                 // Big inputs are judged one at a time on one thread: their many small allocations then
                 // live in one malloc arena, trimmed after each, not one arena per worker. (Rendering stays
                 // on the worker: measured, that keeps the peak lower.)
                 let auditor = auditor
                 let decoder = decoder
-                return finish(BigInputLane.shared.run { auditor.audit(bytes: bytes, path: path, decoder: decoder) })
+                let retain = retainSources
+                return finish(
+                    BigInputLane.shared.run { auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retain) })
             }
             return finish(report(path: path, outcome))
         }
@@ -149,66 +152,72 @@ public struct Scanner: Sendable {
 
     /// Reads and judges one input. `admit` is called once with the input's cost, before its bytes are
     /// read; it blocks while too many bytes are in flight.
-    func report(for input: Input, admit: (Int) -> Void) -> FileReport {
+    func report(for input: Input, admit: (Int) -> Void) -> InputResult {
         switch input {
         case .walked(let item):
             return report(for: item, admit: admit)
         case .endpoint(let endpoint):
-            admit(Scanner.endpointCost)
-            return auditor.audit(endpoint.fetch(timeoutMilliseconds: endpointTimeoutMilliseconds), path: endpoint.display)
+            admit(AuditPipeline.endpointCost)
+            var result = auditor.audit(
+                endpoint.fetch(timeoutMilliseconds: endpointTimeoutMilliseconds), path: endpoint.display,
+                retaining: retainSources ? [] : nil)
+            result.origin = .endpoint
+            return result
         case .standardInput:
-            admit(max(walker.options.maxFileSize, Scanner.minimumInputCost))
-            return readStandardInput()
+            admit(max(walker.options.maxFileSize, AuditPipeline.minimumInputCost))
+            var result = readStandardInput()
+            result.origin = .standardInput
+            return result
         }
     }
 
-    private func readStandardInput() -> FileReport {
+    private func readStandardInput() -> InputResult {
         switch FileReader.readAll(STDIN_FILENO, expected: 64 * 1024, limit: walker.options.maxFileSize) {
         case .bytes(let bytes):
-            return auditor.audit(bytes: bytes, path: "-", decoder: decoder)
+            return auditor.audit(bytes: bytes, path: "-", decoder: decoder, retainSource: retainSources)
         case .tooLarge(let size):
-            var report = FileReport(path: "-")
+            var report = InputResult(path: "-")
             report.skipReason = "larger than --max-file-size (\(size) bytes or more)"
             return report
         case .failed(let problem):
-            return FileReport(path: "-", problem: problem)
+            return InputResult(path: "-", problem: problem)
         }
     }
 
-    func report(for item: WalkItem, admit: (Int) -> Void = { _ in }) -> FileReport {
+    func report(for item: WalkItem, admit: (Int) -> Void = { _ in }) -> InputResult {
         switch item {
         case .skipped(let path, let reason):
-            admit(Scanner.minimumInputCost)
-            var report = FileReport(path: path)
+            admit(AuditPipeline.minimumInputCost)
+            var report = InputResult(path: path)
             report.skipReason = reason
             return report
         case .failed(let path, let problem):
-            admit(Scanner.minimumInputCost)
-            return FileReport(path: path, problem: problem)
+            admit(AuditPipeline.minimumInputCost)
+            return InputResult(path: path, problem: problem)
         case .file(let path, let inTree):
             let noFollow = inTree && !walker.options.followSymlinks
             var admitted = false
             let outcome = FileReader.load(path: path, limit: walker.options.maxFileSize, noFollow: noFollow) { size in
-                admit(max(size, Scanner.minimumInputCost))
+                admit(max(size, AuditPipeline.minimumInputCost))
                 admitted = true
             }
             if !admitted {
-                admit(Scanner.minimumInputCost)
+                admit(AuditPipeline.minimumInputCost)
             }
             return report(path: path, outcome)
         }
     }
 
-    private func report(path: String, _ outcome: FileReader.Outcome) -> FileReport {
+    private func report(path: String, _ outcome: FileReader.Outcome) -> InputResult {
         switch outcome {
         case .bytes(let bytes):
-            return auditor.audit(bytes: bytes, path: path, decoder: decoder)
+            return auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retainSources)
         case .tooLarge(let size):
-            var report = FileReport(path: path)
+            var report = InputResult(path: path)
             report.skipReason = "larger than --max-file-size (\(size) bytes)"
             return report
         case .failed(let problem):
-            return FileReport(path: path, problem: problem)
+            return InputResult(path: path, problem: problem)
         }
     }
 }
@@ -224,13 +233,13 @@ private final class Pipeline: @unchecked Sendable {
     private let ready = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let byteLimit: Int
     /// Inputs the walker produced and no worker took yet (bounded, so a huge tree is not listed ahead).
-    private var queue: [(Int, Scanner.Input)] = []
+    private var queue: [(Int, AuditPipeline.Input)] = []
     private var queueHead = 0
     private static let queueCapacity = 4096
     private var produced = 0
     private var producing = true
     /// Finished reports by sequence number, and the cost each input was admitted at.
-    private var finished: [Int: (FileReport, [[UInt8]])] = [:]
+    private var finished: [Int: (InputResult, [[UInt8]])] = [:]
     private var costs: [Int: Int] = [:]
     private var nextToDeliver = 0
     private var inFlight = 0
@@ -261,7 +270,7 @@ private final class Pipeline: @unchecked Sendable {
     }
 
     /// Walker side: waits while the queue is full.
-    func push(_ input: Scanner.Input) {
+    func push(_ input: AuditPipeline.Input) {
         locked {
             while queue.count - queueHead >= Pipeline.queueCapacity {
                 pthread_cond_wait(room, mutex)
@@ -281,7 +290,7 @@ private final class Pipeline: @unchecked Sendable {
     }
 
     /// Worker side: the next input in walk order, or nil when the walk is over and the queue empty.
-    func pop() -> (Int, Scanner.Input)? {
+    func pop() -> (Int, AuditPipeline.Input)? {
         locked {
             while queueHead == queue.count, producing {
                 pthread_cond_wait(inputs, mutex)
@@ -314,7 +323,7 @@ private final class Pipeline: @unchecked Sendable {
         }
     }
 
-    func complete(_ sequence: Int, report: FileReport, rendered: [[UInt8]]) {
+    func complete(_ sequence: Int, report: InputResult, rendered: [[UInt8]]) {
         locked {
             finished[sequence] = (report, rendered)
             if sequence == nextToDeliver {
@@ -324,7 +333,7 @@ private final class Pipeline: @unchecked Sendable {
     }
 
     /// Delivery side: the next report in walk order once it is done; nil when every input is delivered.
-    func nextInOrder() -> (FileReport, [[UInt8]])? {
+    func nextInOrder() -> (InputResult, [[UInt8]])? {
         locked {
             while finished[nextToDeliver] == nil {
                 if !producing, nextToDeliver == produced {

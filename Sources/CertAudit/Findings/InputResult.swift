@@ -1,6 +1,18 @@
 /// Everything one input path produced: its certificates, or why it was skipped, or what went wrong.
-public struct FileReport: Sendable {
+public struct InputResult: Sendable {
     public var path: String
+    /// What kind of input it came from (SARIF locates an endpoint by its URI, a file under its root).
+    public var origin: Origin = .file
+
+    public enum Origin: Sendable, Hashable {
+        case file
+        case standardInput
+        case endpoint
+    }
+
+    /// Only when the pipeline retains sources (remediation): what was read, for writing a replacement
+    /// in the same container.
+    public var source: InputSource?
     public var certificates: [AuditedCertificate] = []
     /// Per-input errors (unreadable, truncated, wrong password…), each with its stable code; the scan
     /// goes on. Add them with `add(_:)`, which sets their path.
