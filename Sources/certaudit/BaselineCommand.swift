@@ -10,7 +10,7 @@ struct BaselineCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Scan PATH… and write every finding, keyed by rule id and certificate SHA-256, to --output.")
+            abstract: "Scan the inputs and write every finding (rule id, certificate SHA-256) and input problem (code, path) to --output.")
 
         @OptionGroup var options: ScanOptions
 
@@ -21,7 +21,7 @@ struct BaselineCommand: ParsableCommand {
             let prepared = try options.prepare()
             var baseline = Baseline()
             var unreadable = 0
-            _ = prepared.scanner.run(options.input.inputs) { report, _ in
+            _ = prepared.pipeline.run(options.input.inputs) { report, _ in
                 baseline.add(report)
                 unreadable += report.problems.count
             }

@@ -11,7 +11,7 @@ struct CertAuditCommand: ParsableCommand {
         commandName: "certaudit",
         abstract: "Audit X.509 certificates for browser, vendor and standards problems (KeyUsage first).",
         version: CertAuditVersion.current,
-        subcommands: [ScanCommand.self, RemediateCommand.self, BaselineCommand.self, ReportCommand.self, RulesCommand.self]
+        subcommands: [ScanCommand.self, RemediateCommand.self, BaselineCommand.self, ReportCommand.self, RulesCommand.self, ProblemsCommand.self]
     )
 
     /// Usage errors exit with 2 (the documented contract), not ArgumentParser's 64.
@@ -22,6 +22,9 @@ struct CertAuditCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let failure as UsageFailure {
+            printError(failure.description)
+            Glibc.exit(ExitStatus.usage.rawValue)
+        } catch let failure as ScanSession.Failure {
             printError(failure.description)
             Glibc.exit(ExitStatus.usage.rawValue)
         } catch let code as ExitCode {

@@ -10,10 +10,12 @@ struct RemediateCommand: ParsableCommand {
         commandName: "remediate",
         abstract: "Write compliant replacements for certificates with findings, keeping their names.",
         discussion: """
-            Only leaf certificates with an error or warning under --profile (plus browser) are re-issued.
-            Each replacement keeps the subject (byte-identical), SubjectAltName (byte-for-byte; one is made
-            from the CN when missing), EKU (serverAuth added when missing) and friendly name, gets the
-            profile's KeyUsage for its key type, and is audited again before anything is written.
+            Only leaf certificates with an error or warning under --profile (plus browser) are re-issued. \
+            Each replacement keeps the subject (byte-identical), SubjectAltName (byte-for-byte; one is made \
+            from the CN when missing), EKU (serverAuth added when missing) and friendly name, gets the \
+            profile's KeyUsage for its key type, and is audited again before anything is written. Inputs are \
+            read as scan reads them (the same globs, size limit and time budgets; tls:// endpoints too).
+
             Exit status: 0 all remediated (or nothing to do), 1 some could not be, 2 usage error.
             """
     )
@@ -24,18 +26,18 @@ struct RemediateCommand: ParsableCommand {
     var profile: String = "browser"
 
     @Option(help: "new: a new key of the same type (RSA at least 2048); reuse: keep the existing key.")
-    var key: String = "new"
+    var key: RemediationRequest.KeyMode = .new
 
-    @Option(help: "Key type for new keys: rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384.")
-    var keyType: String?
+    @Option(help: "Key type for new keys (default: the original's type and size, RSA at least 2048).")
+    var keyType: KeySpec?
 
     @Option(help: "With --key reuse: the private key (PEM or DER, unencrypted).")
     var keyFile: String?
 
-    @Option(help: "Sign replacements of CA-issued certificates with this CA certificate…")
+    @Option(help: "Sign replacements of CA-issued certificates with this CA certificate (with --ca-key).")
     var caCert: String?
 
-    @Option(help: "…and this CA private key (must match --ca-cert).")
+    @Option(help: "The private key of --ca-cert (PEM or DER; encrypted ones open with --password-file).")
     var caKey: String?
 
     @Flag(help: "Write PKCS#10 signing requests (and keys) for an external CA instead of certificates.")
@@ -55,8 +57,7 @@ struct RemediateCommand: ParsableCommand {
     @Flag(help: "Print the plan and write nothing.")
     var dryRun = false
 
-    @Option(help: "File with PKCS#12 passwords: to open inputs, and its first line for PKCS#12 outputs.")
-    var passwordFile: String?
+    @OptionGroup var password: PasswordFileOption
 
     @Option(
         help: ArgumentHelp(
@@ -68,40 +69,35 @@ struct RemediateCommand: ParsableCommand {
     @Flag(help: "Same as --pfx-encryption legacy.")
     var legacyPfx = false
 
-    @Option(help: "Judge and issue as of this time instead of now (YYYY-MM-DD…).")
-    var at: String?
+    @OptionGroup var clock: ClockOptions
 
     @OptionGroup var ruleOptions: RuleOptions
 
     @OptionGroup var vendorOptions: VendorOptions
 
-    func run() throws {
-        guard let keyMode = RemediationRequest.KeyMode(rawValue: key) else {
-            throw UsageFailure("--key takes new or reuse (got '\(key)')")
-        }
-        var spec: KeySpec?
-        if let keyType {
-            guard let parsed = KeySpec(rawValue: keyType) else {
-                throw UsageFailure("--key-type takes \(KeySpec.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(keyType)')")
-            }
-            spec = parsed
-        }
-        if keyFile != nil, keyMode != .reuse {
-            throw UsageFailure("--key-file goes with --key reuse")
+    func validate() throws {
+        if keyFile != nil, key != .reuse {
+            throw ValidationError("--key-file goes with --key reuse")
         }
         if (caCert == nil) != (caKey == nil) {
-            throw UsageFailure("--ca-cert and --ca-key go together")
+            throw ValidationError("--ca-cert and --ca-key go together")
         }
         if inPlace, output != nil {
-            throw UsageFailure("choose --output DIR or --in-place, not both")
+            throw ValidationError("choose --output DIR or --in-place, not both")
         }
         if let validityDays {
-            try NumericLimits.check(validityDays, NumericLimits.validityDays, "--validity-days", unit: " days")
+            try NumericLimits.validate(validityDays, NumericLimits.validityDays, "--validity-days", unit: " days")
         }
-        let now = try referenceTime(at)
         if legacyPfx, let pfxEncryption, pfxEncryption.family != .legacy {
-            throw UsageFailure("--legacy-pfx and --pfx-encryption \(pfxEncryption.rawValue) contradict each other")
+            throw ValidationError("--legacy-pfx and --pfx-encryption \(pfxEncryption.rawValue) contradict each other")
         }
+    }
+
+    func run() throws {
+        let now = clock.now
+        let keyMode = key
+        let spec = keyType
+        let passwordFile = password.passwordFile
 
         let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
         guard let chosen = catalog.profiles.first(where: { $0.name == profile }) else {
@@ -174,7 +170,7 @@ struct RemediateCommand: ParsableCommand {
             throw UsageFailure("cannot read \(option) \(path)")
         }
         do {
-            return try KeyMaterial(encoded: bytes, passwords: try PasswordOptions.candidates(passwordFile: passwordFile))
+            return try KeyMaterial(encoded: bytes, passwords: try password.candidates())
         } catch {
             throw UsageFailure("\(option) \(path): \(error)")
         }

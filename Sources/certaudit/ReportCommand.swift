@@ -11,27 +11,23 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The SQLite history file written by 'certaudit scan --history'.")
     var history: String
 
-    @Option(help: "Compare the latest run with: last (the run before), Nd (N days before), or a date.")
-    var since: String = "last"
+    @Option(
+        help: ArgumentHelp(
+            "Compare the latest run with: last (the run before), Nd (the last run N days before), or a date.",
+            valueName: "last|Nd|YYYY-MM-DD"),
+        transform: HistoryDiff.Since.parse)
+    var since: HistoryDiff.Since = .last
 
-    @Option(help: "markdown, html or json.")
-    var format: String = "markdown"
+    @Option(help: "Report format.")
+    var format: HistoryReport.Format = .markdown
 
     @Option(help: "Write to this file (atomically) instead of standard output.")
     var output: String?
 
-    @Option(help: "Judge expiry as of this time instead of now.")
-    var at: String?
+    @OptionGroup var clock: ClockOptions
 
     func run() throws {
-        guard let since = HistoryDiff.Since(since) else {
-            throw UsageFailure(
-                "--since takes last, Nd with N from 1 to 36500 (e.g. 7d) or YYYY-MM-DD (got '\(self.since)')")
-        }
-        guard let format = HistoryReport.Format(rawValue: format) else {
-            throw UsageFailure("--format takes markdown, html or json (got '\(self.format)')")
-        }
-        let now = try referenceTime(at)
+        let now = clock.now
         let diff: HistoryDiff
         do {
             let store = try HistoryStore(path: history)

@@ -34,15 +34,6 @@ struct RuleOptions: ParsableArguments {
     }
 }
 
-/// `--at DATE`: the time to judge as of; now when the option is absent.
-func referenceTime(_ at: String?) throws -> UnixTime {
-    guard let at else { return UnixTime.now() }
-    guard let parsed = UnixTime(iso8601: at) else {
-        throw UsageFailure("--at takes YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (got '\(at)')")
-    }
-    return parsed
-}
-
 /// The allowed values of every numeric option, checked before anything is computed with them (a value
 /// out of range is a usage error naming the range, never an arithmetic trap).
 enum NumericLimits {
@@ -73,22 +64,6 @@ enum NumericLimits {
 struct UsageFailure: Error, CustomStringConvertible {
     var description: String
     init(_ message: String) { description = message }
-}
-
-/// The process environment without Foundation.
-enum ProcessEnvironment {
-    static var environment: [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return result
-    }
 }
 
 func printError(_ message: String) {

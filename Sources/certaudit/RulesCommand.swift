@@ -62,17 +62,14 @@ struct RulesCommand: ParsableCommand {
             abstract: "Run every rule's examples: each must fire on its triggers and stay silent on its passes.",
             discussion: "The built-in examples hold at 2026-12-01 (one sample expires soon after): use --at 2026-12-01 for them.")
         @OptionGroup var ruleOptions: RuleOptions
-        @Option(help: "Judge as of this time instead of now.")
-        var at: String?
-        @Option(help: "File with PKCS#12 passwords for PFX examples.")
-        var passwordFile: String?
+        @OptionGroup var clock: ClockOptions
+        @OptionGroup var password: PasswordFileOption
 
         func run() throws {
             let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
-            let now = try referenceTime(at)
             let runner = RuleExampleRunner(
-                products: catalog.products, context: EvaluationContext(now: now),
-                passwords: try PasswordOptions.candidates(passwordFile: passwordFile))
+                products: catalog.products, context: EvaluationContext(now: clock.now),
+                passwords: try password.candidates())
             var failed = 0
             for rule in catalog.rules {
                 let count = rule.examples.triggers.count + rule.examples.passes.count

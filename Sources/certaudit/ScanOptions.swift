@@ -18,11 +18,9 @@ struct ScanOptions: ParsableArguments {
     @Option(help: "Warn about certificates expiring within this many days (default 30).")
     var expiryDays: Int?
 
-    @Option(help: "Judge as of this time instead of now (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ).")
-    var at: String?
+    @OptionGroup var clock: ClockOptions
 
-    @Option(help: "File with PKCS#12 passwords to try, one per line.")
-    var passwordFile: String?
+    @OptionGroup var password: PasswordFileOption
 
     @Option(help: "Configuration file (default: .certaudit.yaml in the first folder scanned).")
     var config: String?
@@ -38,7 +36,7 @@ struct ScanOptions: ParsableArguments {
 
     /// Everything a scan needs, with the configuration file's values where no flag was given.
     struct Prepared {
-        var scanner: AuditPipeline
+        var pipeline: AuditPipeline
         var rules: [Rule]
         var now: UnixTime
         var configuration: ScanConfiguration?
@@ -58,7 +56,7 @@ struct ScanOptions: ParsableArguments {
         }
         let expiry = expiryDays ?? configuration?.expiryDays ?? 30
         try NumericLimits.check(expiry, NumericLimits.expiryDays, expiryDays == nil ? "expiryDays (configuration)" : "--expiry-days")
-        let now = try referenceTime(at)
+        let now = clock.now
         var parameters = EvaluationContext.defaultParameters
         parameters["expiryDays"] = expiry
         var ruleOptions = ruleOptions
@@ -74,9 +72,9 @@ struct ScanOptions: ParsableArguments {
             throw UsageFailure(error.description)
         }
         let walk = input.walkOptions(configuration: configuration)
-        var decoder = ContainerDecoder(passwords: try PasswordOptions.candidates(passwordFile: passwordFile))
+        var decoder = ContainerDecoder(passwords: try password.candidates())
         decoder.fileTimeoutSeconds = input.fileTimeout
-        var scanner = AuditPipeline(
+        var pipeline = AuditPipeline(
             walker: InputWalker(options: walk),
             decoder: decoder,
             auditor: Auditor(
@@ -84,8 +82,8 @@ struct ScanOptions: ParsableArguments {
                 context: EvaluationContext(
                     now: now, parameters: parameters,
                     declaredVendors: try vendorOptions.declared(catalog: catalog, configured: configuration?.vendors))))
-        scanner.endpointTimeoutMilliseconds = input.timeout * 1000
+        pipeline.endpointTimeoutMilliseconds = input.timeout * 1000
         return Prepared(
-            scanner: scanner, rules: rules, now: now, configuration: configuration, configurationPath: configurationPath)
+            pipeline: pipeline, rules: rules, now: now, configuration: configuration, configurationPath: configurationPath)
     }
 }

@@ -1,6 +1,6 @@
 /// Everything `certaudit remediate` was asked to do.
 public struct RemediationRequest: Sendable {
-    public enum KeyMode: String, Sendable {
+    public enum KeyMode: String, Sendable, CaseIterable {
         case new
         case reuse
     }
