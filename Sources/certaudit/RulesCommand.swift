@@ -71,7 +71,8 @@ struct RulesCommand: ParsableCommand {
                 products: catalog.products, context: EvaluationContext(now: clock.now),
                 passwords: try password.candidates())
             var failed = 0
-            for rule in catalog.rules {
+            let rules = catalog.rules.filter { !$0.raisedByPolicy }  // raised by waivers: no certificate examples
+            for rule in rules {
                 let count = rule.examples.triggers.count + rule.examples.passes.count
                 guard count > 0 else {
                     print("no examples  \(rule.id)")
@@ -86,7 +87,7 @@ struct RulesCommand: ParsableCommand {
                     failures.forEach { print("               \($0)") }
                 }
             }
-            print("\(catalog.rules.count - failed) of \(catalog.rules.count) rules behave as their examples say")
+            print("\(rules.count - failed) of \(rules.count) rules behave as their examples say")
             if failed > 0 {
                 throw ExitCode(1)
             }

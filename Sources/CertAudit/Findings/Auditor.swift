@@ -18,6 +18,8 @@ public struct Auditor: Sendable {
         public var vendorScope: [VendorScope]
         /// Sorted: most severe first, then by rule id.
         public var findings: [Finding]
+        /// The rules that applied (passed or failed), in rule order.
+        public var applied: [String] = []
     }
 
     public func audit(
@@ -34,7 +36,12 @@ public struct Auditor: Sendable {
         // Every finding on a CA-marked certificate judged as a server certificate says so.
         let note = input.roleNote.map { " (This certificate is \($0).)" }
         var findings: [Finding] = []
-        for rule in rules where rule.fires(on: input) {
+        var applied: [String] = []
+        for rule in rules {
+            let outcome = rule.outcome(on: input)
+            guard outcome != .notApplicable else { continue }
+            applied.append(rule.id)
+            guard outcome == .failed else { continue }
             var message = rule.message.render(input)
             if let note, !rule.message.factNames.contains("role.note") {
                 message += note
@@ -48,7 +55,7 @@ public struct Auditor: Sendable {
         findings.sort { ($0.severity, $1.ruleId) > ($1.severity, $0.ruleId) }
         return Verdict(
             role: input.role, roleBasis: input.roleBasis, products: input.products, vendorScope: input.vendorScope,
-            findings: findings)
+            findings: findings, applied: applied)
     }
 
     /// Reads, decodes, parses and audits one file's bytes; `retainSource` keeps them in the result.
@@ -84,6 +91,9 @@ public struct Auditor: Sendable {
             let verdict = audit(
                 facts, container: extracted.container, friendlyName: extracted.friendlyName,
                 presentation: presented ? presentations[position] : nil)
+            for id in verdict.applied {
+                report.ruleApplications[id, default: 0] += 1
+            }
             report.certificates.append(
                 AuditedCertificate(
                     index: report.certificates.count, container: extracted.container, location: extracted.location,

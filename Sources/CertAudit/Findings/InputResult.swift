@@ -13,6 +13,9 @@ public struct InputResult: Sendable {
     /// Only when the pipeline retains sources (remediation): what was read, for writing a replacement
     /// in the same container.
     public var source: InputSource?
+    /// How many of this input's certificates each rule applied to (passed or failed); rules that applied
+    /// to none are absent.
+    public var ruleApplications: [String: Int] = [:]
     public var certificates: [AuditedCertificate] = []
     /// Per-input errors (unreadable, truncated, wrong password…), each with its stable code; the scan
     /// goes on. Add them with `add(_:)`, which sets their path.

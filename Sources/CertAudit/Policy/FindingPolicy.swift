@@ -7,8 +7,6 @@ public struct FindingPolicy: Sendable {
     /// The file and folder inputs, for matching waiver globs against paths relative to one.
     public var roots: [String]
 
-    public static let expiredWaiverRule = "certaudit.waiver-expired"
-
     public init(baseline: Baseline?, waivers: [Waiver], now: UnixTime, inputs: [ScanInput]) {
         self.baseline = baseline
         self.waivers = waivers
@@ -32,13 +30,12 @@ public struct FindingPolicy: Sendable {
                     $0.matches(ruleId: finding.ruleId, sha256: sha256, path: report.path, relativePath: relative)
                 }) {
                     if let expires = waiver.expires, expires < now {
+                        let rule = PolicyRules.waiverExpired
                         added.append(
                             Finding(
-                                ruleId: FindingPolicy.expiredWaiverRule, profile: "certaudit", severity: .warning,
-                                title: "Waiver expired",
+                                ruleId: rule.id, profile: rule.profile, severity: rule.severity, title: rule.title,
                                 message: "The waiver for \(finding.ruleId) (\"\(waiver.reason)\") expired on \(expires.isoDate); the finding counts again.",
-                                remediation: "Fix the certificate, or renew the waiver in the configuration.",
-                                citation: "configuration waivers"))
+                                remediation: rule.remediation, citation: rule.citations[0].title))
                     } else {
                         report.certificates[certificateIndex].findings[findingIndex].suppression = .waiver(reason: waiver.reason)
                         continue

@@ -111,7 +111,7 @@ public struct Remediator: Sendable {
         into result: inout RemediationResult
     ) {
         let builder = PlanBuilder(request: request)
-        let selectedProfiles = Array(Set(request.rules.map(\.profile))).sorted().joined(separator: ", ")
+        let selectedProfiles = Array(Set(request.rules.filter { !$0.raisedByPolicy }.map(\.profile))).sorted().joined(separator: ", ")
         let path = file.path
         for (index, (extracted, audited)) in file.certificates.enumerated() {
             let facts = audited.facts

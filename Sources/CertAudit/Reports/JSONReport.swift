@@ -194,6 +194,17 @@ public final class JSONReport: ReportWriter {
         json.field("info", summary.findings[.info] ?? 0)
         json.field("suppressed", summary.suppressed)
         json.endObject()
+        // Per rule: certificates it applied to (passed or failed) and failed on; absent rules applied to none.
+        json.key("rules")
+        json.beginArray()
+        for id in summary.ruleApplications.keys.sorted() {
+            json.beginObject()
+            json.field("id", id)
+            json.field("applied", summary.ruleApplications[id] ?? 0)
+            json.field("failed", summary.ruleFailures[id] ?? 0)
+            json.endObject()
+        }
+        json.endArray()
         json.key("elapsedSeconds")
         json.double((summary.elapsedSeconds * 1000).rounded() / 1000)
         json.endObject()

@@ -39,9 +39,10 @@ public final class MarkdownReport: ReportWriter {
             }
         }
         if !digest.byRule.isEmpty {
-            text += "### Findings by rule\n\n| severity | rule | count |\n|---|---|---:|\n"
+            text += "### Findings by rule\n\n| severity | rule | findings | certificates failed / applied to |\n|---|---|---:|---:|\n"
             for rule in digest.rulesInOrder {
-                text += "| \(rule.severity.rawValue) | `\(rule.id)` \(MarkdownReport.cell(rule.title)) | \(rule.count) |\n"
+                let outcome = "\(summary.ruleFailures[rule.id] ?? 0) / \(summary.ruleApplications[rule.id] ?? 0)"
+                text += "| \(rule.severity.rawValue) | `\(rule.id)` \(MarkdownReport.cell(rule.title)) | \(rule.count) | \(outcome) |\n"
             }
             text += "\n### Findings\n\n| severity | file | certificate | rule | message |\n|---|---|---|---|---|\n"
             for row in digest.findings {

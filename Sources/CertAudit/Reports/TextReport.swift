@@ -99,6 +99,14 @@ public final class TextReport: ReportWriter {
             line += "; \(summary.suppressed) suppressed by baseline or waivers"
         }
         output.write(line + "\n")
+        if verbose {
+            // zlint-style outcomes: each rule's applications and failures (not applicable elsewhere).
+            for id in summary.ruleApplications.keys.sorted() {
+                let applied = summary.ruleApplications[id] ?? 0
+                let failed = summary.ruleFailures[id] ?? 0
+                output.write("  \(id.padding(to: 44)) applied to \(applied), failed on \(failed)\n")
+            }
+        }
         if let header {
             let stale = header.staleBaselineEntries(summary)
             if !stale.isEmpty {

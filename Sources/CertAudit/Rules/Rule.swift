@@ -37,11 +37,17 @@ public final class Rule: Sendable {
     public let sourceText: String
     public let file: String
     public let line: Int?
+    /// zlint's effective/ineffective dates: the rule applies only to certificates whose notBefore is on
+    /// or after `effective` and before `ineffective` (a requirement that took effect, or was replaced).
+    public let effective: UnixTime?
+    public let ineffective: UnixTime?
+    /// Raised by the policy (waivers), not by certificate facts: the auditor never evaluates it.
+    public let raisedByPolicy: Bool
 
     init(
         id: String, title: String, severity: Severity, profile: String, citations: [Citation], applies: Condition,
         check: Condition, message: MessageTemplate, remediation: String, examples: RuleExamples, sourceText: String,
-        file: String, line: Int?
+        file: String, line: Int?, effective: UnixTime? = nil, ineffective: UnixTime? = nil, raisedByPolicy: Bool = false
     ) {
         self.id = id
         self.title = title
@@ -56,11 +62,24 @@ public final class Rule: Sendable {
         self.sourceText = sourceText
         self.file = file
         self.line = line
+        self.effective = effective
+        self.ineffective = ineffective
+        self.raisedByPolicy = raisedByPolicy
+    }
+
+    /// What the rule says about one certificate.
+    public func outcome(on input: EvaluationInput) -> RuleOutcome {
+        guard !raisedByPolicy else { return .notApplicable }
+        let notBefore = input.facts.notBefore
+        if let effective, notBefore < effective { return .notApplicable }
+        if let ineffective, notBefore >= ineffective { return .notApplicable }
+        guard applies.evaluate(input) else { return .notApplicable }
+        return check.evaluate(input) ? .failed : .passed
     }
 
     /// True when the rule applies to the certificate and its check finds the problem.
     public func fires(on input: EvaluationInput) -> Bool {
-        applies.evaluate(input) && check.evaluate(input)
+        outcome(on: input) == .failed
     }
 }
 

@@ -12,7 +12,11 @@ public struct RuleCatalog: Sendable {
     public private(set) var rules: [Rule] = []
     public private(set) var products: [ProductCatalog] = []
 
-    public init() {}
+    /// An empty catalog but for the policy's own rules (`PolicyRules`).
+    public init() {
+        profiles = [PolicyRules.profile]
+        rules = PolicyRules.all
+    }
 
     /// Loads `*.yaml`/`*.yml` from each folder and its `products/` subfolder (or a single file).
     public static func load(
@@ -90,7 +94,8 @@ public struct RuleCatalog: Sendable {
             throw SelectionError(message: "--disable names no rule: '\(id)' (see 'certaudit rules list')")
         }
         let off = Set(disabled)
-        return rules.filter { chosen.contains($0.profile) && !off.contains($0.id) }
+        // The policy's rules are always in force (they describe what waivers raise).
+        return rules.filter { ($0.raisedByPolicy || chosen.contains($0.profile)) && !off.contains($0.id) }
     }
 
     public struct SelectionError: Error, Sendable, CustomStringConvertible {

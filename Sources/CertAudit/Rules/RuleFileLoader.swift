@@ -9,7 +9,8 @@ enum RuleFileLoader {
     }
 
     static let ruleFields = [
-        "id", "title", "severity", "citation", "applies", "check", "message", "remediation", "examples",
+        "id", "title", "severity", "citation", "applies", "check", "message", "remediation", "examples", "effective",
+        "ineffective",
     ]
 
     static func load(path: String, parameters: Set<String>) throws(RuleLoadError) -> Contents {
@@ -148,6 +149,19 @@ enum RuleFileLoader {
         let fields = try reader.fields(
             node, "a rule", allowed: ruleFields, required: ["id", "title", "severity", "citation", "check", "message"])
         let id = try reader.string(fields["id"]!, "id")
+        func date(_ key: String) throws(RuleLoadError) -> UnixTime? {
+            guard let node = fields[key] else { return nil }
+            let text = try reader.string(node, key)
+            guard text.count == 10, let time = UnixTime(iso8601: text) else {
+                throw reader.error(node, "\(key) is a date, YYYY-MM-DD, compared with the certificate's notBefore (got '\(text)')")
+            }
+            return time
+        }
+        let effective = try date("effective")
+        let ineffective = try date("ineffective")
+        if let effective, let ineffective, ineffective <= effective {
+            throw reader.error(fields["ineffective"], "ineffective must come after effective")
+        }
         guard id.hasPrefix(profile + "."), id.count > profile.count + 1 else {
             throw reader.error(fields["id"], "rule id '\(id)' must start with its profile name: '\(profile).…'")
         }
@@ -180,7 +194,7 @@ enum RuleFileLoader {
             examples: try examples(fields["examples"], reader: reader),
             sourceText: sourceText,
             file: reader.file,
-            line: node.mark?.line)
+            line: node.mark?.line, effective: effective, ineffective: ineffective)
     }
 
     private static func combine(_ file: Condition?, _ rule: Condition?) -> Condition {

@@ -78,7 +78,7 @@ public struct ScanSession {
         }
         let (channels, writers) = try openOutputs()
         let header = ScanHeader(
-            toolVersion: CertAuditVersion.current, inputs: inputs, profiles: Array(Set(rules.map(\.profile))).sorted(),
+            toolVersion: CertAuditVersion.current, inputs: inputs, profiles: Array(Set(rules.filter { !$0.raisedByPolicy }.map(\.profile))).sorted(),
             referenceTime: referenceTime, failOn: failOn, rules: rules, baseline: baseline, configuration: configurationPath)
         writers.forEach { $0.begin(header) }
         var recorder = HistoryRecorder()

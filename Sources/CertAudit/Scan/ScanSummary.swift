@@ -14,6 +14,9 @@ public struct ScanSummary: Sendable {
     /// Baseline entries that occurred in this scan (the others are stale).
     public var baselineMatches = Set<Baseline.Key>()
     public var baselineProblemMatches = Set<Baseline.ProblemKey>()
+    /// Per rule id: certificates it applied to, and those it failed on (suppressed findings included).
+    public var ruleApplications: [String: Int] = [:]
+    public var ruleFailures: [String: Int] = [:]
     public var elapsedSeconds = 0.0
     /// The most input bytes read but not yet delivered at once (bounded by `AuditPipeline.inFlightByteLimit`,
     /// or one input larger than that on its own).
@@ -35,7 +38,13 @@ public struct ScanSummary: Sendable {
         for problem in report.problems where problem.suppression == .baseline {
             baselineProblemMatches.insert(Baseline.ProblemKey(code: problem.code.rawValue, path: report.path))
         }
+        for (id, count) in report.ruleApplications {
+            ruleApplications[id, default: 0] += count
+        }
         for certificate in report.certificates {
+            for id in Set(certificate.findings.map(\.ruleId)) {
+                ruleFailures[id, default: 0] += 1
+            }
             for finding in certificate.findings {
                 if finding.suppression == nil {
                     findings[finding.severity, default: 0] += 1

@@ -19,7 +19,7 @@ import Testing
 
             """
         Fixtures.write(text, to: folder + "/t.yaml")
-        let rule = try #require(try RuleCatalog.load(paths: [folder]).rules.first)
+        let rule = try #require(try RuleCatalog.load(paths: [folder]).rule(id: "t.rule"))
         let report = Fixtures.report(for: Fixtures.samples + "/" + sample)
         let certificate = try #require(report.certificates.first)
         let input = EvaluationInput(

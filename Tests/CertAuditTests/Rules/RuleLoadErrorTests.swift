@@ -93,6 +93,6 @@ import Testing
         }
         let rules = try? Fixtures.catalog.selecting(profiles: ["browser"], disabling: ["browser.expired"])
         #expect(rules?.contains { $0.id == "browser.expired" } == false)
-        #expect(rules?.allSatisfy { $0.profile == "browser" } == true)
+        #expect(rules?.allSatisfy { $0.profile == "browser" || $0.raisedByPolicy } == true)
     }
 }
