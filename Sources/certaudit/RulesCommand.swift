@@ -60,7 +60,7 @@ struct RulesCommand: ParsableCommand {
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run every rule's examples: each must fire on its triggers and stay silent on its passes.",
-            discussion: "The built-in examples hold at 2026-12-01 (one sample expires soon after): use --at 2026-12-01 for them.")
+            discussion: "Examples are judged at the time their rule file pins ('at:'), else now; --at overrides both.")
         @OptionGroup var ruleOptions: RuleOptions
         @OptionGroup var clock: ClockOptions
         @OptionGroup var password: PasswordFileOption
@@ -69,7 +69,7 @@ struct RulesCommand: ParsableCommand {
             let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
             let runner = RuleExampleRunner(
                 products: catalog.products, context: EvaluationContext(now: clock.now),
-                passwords: try password.candidates())
+                passwords: try password.candidates(), overrideTime: clock.at)
             var failed = 0
             let rules = catalog.rules.filter { !$0.raisedByPolicy }  // raised by waivers: no certificate examples
             for rule in rules {

@@ -4,16 +4,52 @@ public struct Citation: Sendable, Hashable {
     public var url: String?
 }
 
-/// Sample files a rule must fire on (`triggers`) and must stay silent on (`passes`); the test suite runs
-/// them for every rule. Paths are resolved against the rule file's folder. `presented:PATH` judges the
-/// file's certificates as the chain a live server presents, in file order (for rules on live endpoints).
+/// Certificates a rule must fire on (`triggers`) and must stay silent on (`passes`), as SwiftLint's rules
+/// carry theirs; the test suite and `certaudit rules test` run them. An example is a file (resolved
+/// against the rule file's folder, so a rule pack can carry its own) or inline PEM; `presented` judges
+/// its certificates as the chain a live server presents, in order; a trigger may also name words its
+/// finding's message must contain. `at` pins the time the examples hold at (the rule file's `at:`).
 public struct RuleExamples: Sendable {
-    public var triggers: [String] = []
-    public var passes: [String] = []
+    public struct Example: Sendable, Hashable, CustomStringConvertible {
+        public enum Source: Sendable, Hashable {
+            case file(String)
+            case pem(String)
+        }
+
+        public var source: Source
+        public var presented = false
+        /// Words the finding's message must contain (triggers only).
+        public var message: String?
+
+        public init(source: Source, presented: Bool = false, message: String? = nil) {
+            self.source = source
+            self.presented = presented
+            self.message = message
+        }
+
+        public var description: String {
+            let base: String
+            switch source {
+            case .file(let path): base = path
+            case .pem(let text): base = "inline PEM (\(text.utf8.count) bytes)"
+            }
+            return presented ? RuleExamples.presentedPrefix + base : base
+        }
+    }
+
+    public var triggers: [Example] = []
+    public var passes: [Example] = []
+    public var at: UnixTime?
+
+    public init(triggers: [Example] = [], passes: [Example] = [], at: UnixTime? = nil) {
+        self.triggers = triggers
+        self.passes = passes
+        self.at = at
+    }
 
     static let presentedPrefix = "presented:"
 
-    /// The example's path, and whether it stands for a presented chain.
+    /// A short form `PATH` or `presented:PATH`.
     static func parse(_ example: String) -> (path: String, presented: Bool) {
         example.hasPrefix(presentedPrefix) ? (String(example.dropFirst(presentedPrefix.count)), true) : (example, false)
     }

@@ -1,42 +1,58 @@
-/// Runs a rule's examples: it must fire on every `triggers` file and on no `passes` file. Used by the
-/// test suite for the built-in rules and by `certaudit rules test` for users' own.
+/// Runs a rule's examples: it must fire on every trigger (with the words its `message` names) and on no
+/// pass. Used by the test suite for the built-in rules and by `certaudit rules test` for users' own.
 public struct RuleExampleRunner: Sendable {
     public var products: [ProductCatalog]
     public var context: EvaluationContext
     public var passwords: PasswordCandidates
+    /// Judge at this time rather than the time the rule file pins (`at:`); nil keeps the file's.
+    public var overrideTime: UnixTime?
 
-    public init(products: [ProductCatalog], context: EvaluationContext, passwords: PasswordCandidates) {
+    public init(products: [ProductCatalog], context: EvaluationContext, passwords: PasswordCandidates, overrideTime: UnixTime? = nil) {
         self.products = products
         self.context = context
         self.passwords = passwords
+        self.overrideTime = overrideTime
     }
 
     /// Sentences describing what went wrong; empty when every example behaves.
     public func failures(of rule: Rule) -> [String] {
+        var context = context
+        if let time = overrideTime ?? rule.examples.at {
+            context.now = time
+        }
         let auditor = Auditor(rules: [rule], products: products, context: context)
         let decoder = ContainerDecoder(passwords: passwords)
         var failures: [String] = []
-        for example in rule.examples.triggers + rule.examples.passes {
-            let (path, presented) = RuleExamples.parse(example)
-            guard case .bytes(let bytes) = FileReader.load(path: path, limit: 10 * 1024 * 1024) else {
-                failures.append("example \(path) cannot be read")
-                continue
+        let examples = rule.examples.triggers.map { ($0, true) } + rule.examples.passes.map { ($0, false) }
+        for (example, shouldFire) in examples {
+            let bytes: [UInt8]
+            let name: String
+            switch example.source {
+            case .file(let path):
+                guard case .bytes(let read) = FileReader.load(path: path, limit: 10 * 1024 * 1024) else {
+                    failures.append("example \(path) cannot be read")
+                    continue
+                }
+                (bytes, name) = (read, path)
+            case .pem(let text):
+                (bytes, name) = (Array(text.utf8), "inline.pem")
             }
-            var decoded = decoder.decode(bytes, name: path)
-            if presented {
+            var decoded = decoder.decode(bytes, name: name)
+            if example.presented {
                 for index in decoded.certificates.indices {
                     decoded.certificates[index].container = .tls
                 }
             }
-            let report = auditor.audit(decoded, path: path)
+            let report = auditor.audit(decoded, path: name)
             guard report.problems.isEmpty, let certificate = report.certificates.first else {
-                failures.append("example \(path) holds no readable certificate \(report.problems)")
+                failures.append("example \(example) holds no readable certificate \(report.problems)")
                 continue
             }
-            let fired = certificate.findings.contains { $0.ruleId == rule.id }
-            let shouldFire = rule.examples.triggers.contains(example)
-            if fired != shouldFire {
+            let finding = certificate.findings.first { $0.ruleId == rule.id }
+            if (finding != nil) != shouldFire {
                 failures.append(shouldFire ? "did not fire on \(example)" : "fired on \(example), which must pass")
+            } else if let finding, let words = example.message, !finding.message.contains(words) {
+                failures.append("fired on \(example), but its message lacks '\(words)': \(finding.message)")
             }
         }
         return failures

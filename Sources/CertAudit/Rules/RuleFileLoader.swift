@@ -54,7 +54,7 @@ enum RuleFileLoader {
     {
         let fields = try reader.fields(
             root, "a rule file",
-            allowed: ["profile", "title", "summary", "default", "applies", "scope", "remediation", "rules"],
+            allowed: ["profile", "title", "summary", "default", "applies", "scope", "at", "remediation", "rules"],
             required: ["profile", "title", "rules"])
         let name = try reader.string(fields["profile"]!, "profile")
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
@@ -76,6 +76,15 @@ enum RuleFileLoader {
         if fields["applies"] != nil, fields["scope"] == nil {
             throw reader.error(fields["applies"], "a rule file with 'applies:' also says in 'scope:', in words, what its rules apply to")
         }
+        // 'at:' pins the time the file's examples hold at (an example that expires soon stays valid).
+        var examplesAt: UnixTime?
+        if let node = fields["at"] {
+            let text = try reader.string(node, "at")
+            guard let time = UnixTime(iso8601: text) else {
+                throw reader.error(node, "at is the time the examples hold at: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (got '\(text)')")
+            }
+            examplesAt = time
+        }
         var rules: [Rule] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let ruleNodes = try reader.sequence(fields["rules"]!, "rules")
@@ -83,7 +92,7 @@ enum RuleFileLoader {
             let nextLine = index + 1 < ruleNodes.count ? ruleNodes[index + 1].mark?.line : nil
             rules.append(
                 try loadRule(
-                    node, profile: name, fileApplies: fileApplies, reader: reader, compiler: compiler,
+                    node, profile: name, fileApplies: fileApplies, examplesAt: examplesAt, reader: reader, compiler: compiler,
                     sourceText: sourceSlice(lines, from: node.mark?.line, to: nextLine)))
         }
         return .profile(profile, rules)
@@ -143,8 +152,8 @@ enum RuleFileLoader {
     }
 
     private static func loadRule(
-        _ node: Node, profile: String, fileApplies: Condition?, reader: YAMLReader, compiler: ConditionCompiler,
-        sourceText: String
+        _ node: Node, profile: String, fileApplies: Condition?, examplesAt: UnixTime?, reader: YAMLReader,
+        compiler: ConditionCompiler, sourceText: String
     ) throws(RuleLoadError) -> Rule {
         let fields = try reader.fields(
             node, "a rule", allowed: ruleFields, required: ["id", "title", "severity", "citation", "check", "message"])
@@ -191,7 +200,7 @@ enum RuleFileLoader {
             remediation: try fields["remediation"].map { (node) throws(RuleLoadError) in
                 try reader.string(node, "remediation")
             } ?? "",
-            examples: try examples(fields["examples"], reader: reader),
+            examples: try examples(fields["examples"], at: examplesAt, reader: reader),
             sourceText: sourceText,
             file: reader.file,
             line: node.mark?.line, effective: effective, ineffective: ineffective)
@@ -231,23 +240,45 @@ enum RuleFileLoader {
         return citations
     }
 
-    private static func examples(_ node: Node?, reader: YAMLReader) throws(RuleLoadError) -> RuleExamples {
-        guard let node else { return RuleExamples() }
+    /// `examples: { triggers: [...], passes: [...] }`; each entry is `PATH`, `presented:PATH`, or
+    /// `{ file: PATH | pem: TEXT, presented: BOOL, message: WORDS }`.
+    private static func examples(_ node: Node?, at: UnixTime?, reader: YAMLReader) throws(RuleLoadError) -> RuleExamples {
+        guard let node else { return RuleExamples(at: at) }
         let fields = try reader.fields(node, "examples", allowed: ["triggers", "passes"])
         let folder = reader.file.split(separator: "/", omittingEmptySubsequences: false).dropLast()
             .joined(separator: "/")
-        func resolve(_ example: String) -> String {
-            let (path, presented) = RuleExamples.parse(example)
-            let resolved = path.hasPrefix("/") || folder.isEmpty ? path : folder + "/" + path
-            return presented ? RuleExamples.presentedPrefix + resolved : resolved
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") || folder.isEmpty ? path : folder + "/" + path
         }
-        return RuleExamples(
-            triggers: try fields["triggers"].map { (node) throws(RuleLoadError) in
-                try reader.strings(node, "triggers").map(resolve)
-            } ?? [],
-            passes: try fields["passes"].map { (node) throws(RuleLoadError) in
-                try reader.strings(node, "passes").map(resolve)
-            } ?? [])
+        func list(_ key: String) throws(RuleLoadError) -> [RuleExamples.Example] {
+            guard let list = fields[key] else { return [] }
+            var examples: [RuleExamples.Example] = []
+            for item in try reader.sequence(list, key) {
+                if item.scalar != nil {
+                    let (path, presented) = RuleExamples.parse(try reader.string(item, key))
+                    examples.append(.init(source: .file(resolve(path)), presented: presented))
+                    continue
+                }
+                let entry = try reader.fields(item, "an example", allowed: ["file", "pem", "presented", "message"])
+                let source: RuleExamples.Example.Source
+                switch (entry["file"], entry["pem"]) {
+                case (let file?, nil): source = .file(resolve(try reader.string(file, "file")))
+                case (nil, let pem?): source = .pem(try reader.string(pem, "pem"))
+                default: throw reader.error(item, "an example is either a 'file' or inline 'pem'")
+                }
+                let message = try entry["message"].map { (node) throws(RuleLoadError) in try reader.string(node, "message") }
+                if message != nil, key == "passes" {
+                    throw reader.error(entry["message"], "'message' belongs to triggers: a passing example has no finding")
+                }
+                examples.append(
+                    .init(
+                        source: source,
+                        presented: try entry["presented"].map { (node) throws(RuleLoadError) in try reader.bool(node, "presented") } ?? false,
+                        message: message))
+            }
+            return examples
+        }
+        return RuleExamples(triggers: try list("triggers"), passes: try list("passes"), at: at)
     }
 
     private static func loadProducts(_ root: Node, reader: YAMLReader, compiler: ConditionCompiler)

@@ -107,3 +107,62 @@ import Testing
         #expect(report.certificates[0].findings.allSatisfy { $0.ruleId != "certaudit.waiver-expired" })
     }
 }
+
+/// Rule examples as a rule pack carries them: files inside the pack, inline PEM, words the message must
+/// contain, and the time the examples hold at (so `rules test` needs no --at).
+@Suite struct RuleExampleFormsTests {
+    static func pack(message: String, at: String = "2026-12-01") -> String {
+        let pem = try! String(contentsOfFile: Fixtures.samples + "/veeam/veeam-one-10a.crt", encoding: .utf8)
+            .split(separator: "\n").map { "            " + $0 }.joined(separator: "\n")
+        return """
+            profile: mine
+            title: My pack
+            at: \(at)
+            rules:
+              - id: mine.expiring
+                title: Expires within 30 days
+                severity: warning
+                citation: [{ title: test }]
+                check: { validity.daysLeft: { lt: 30 } }
+                message: expires in {validity.daysLeft} days
+                examples:
+                  triggers:
+                    - { file: examples/expiring.crt, message: "\(message)" }
+                  passes:
+                    - pem: |
+            \(pem)
+
+            """
+    }
+
+    func runTest(_ pack: String, extra: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+        let folder = Fixtures.temporaryDirectory() + "/pack"
+        try FileManager.default.createDirectory(atPath: folder + "/examples", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/expiring-soon.crt", toPath: folder + "/examples/expiring.crt")
+        Fixtures.write(pack, to: folder + "/mine.yaml")
+        return Fixtures.run(Fixtures.executable, ["rules", "test", "--no-builtin-rules", "--rules", folder] + extra)
+    }
+
+    @Test func aPackWithItsOwnFilesInlinePEMAndAPinnedTimePasses() throws {
+        let result = try runTest(Self.pack(message: "expires in 14 days"))
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("ok           mine.expiring (2 examples)"), "\(result.stdout)")
+    }
+
+    @Test func aWrongMessageOrTimeFails() throws {
+        let wrongWords = try runTest(Self.pack(message: "expires tomorrow"))
+        #expect(wrongWords.status == 1)
+        #expect(wrongWords.stdout.contains("its message lacks 'expires tomorrow'"), "\(wrongWords.stdout)")
+        // --at overrides the pinned time: a year later the certificate has expired long ago... and still
+        // fires (daysLeft < 30), but the inline certificate, valid for ten years, still passes.
+        let later = try runTest(Self.pack(message: "expires in 14 days"), extra: ["--at", "2027-06-01"])
+        #expect(later.status == 1, "the message names other days then: \(later.stdout)")
+        let unpinned = try runTest(Self.pack(message: "expires in", at: "2040-01-01"))
+        #expect(unpinned.status == 1, "in 2040 the ten-year certificate expires within 30 days too: \(unpinned.stdout)")
+    }
+
+    @Test func builtInExamplesNeedNoReferenceTime() {
+        let result = Fixtures.run(Fixtures.executable, ["rules", "test", "--password-file", Fixtures.samples + "/passwords.txt"])
+        #expect(result.status == 0, "\(result.stdout)")
+    }
+}
