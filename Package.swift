@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "certaudit",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "CertAudit", targets: ["CertAudit"]),
         .executable(name: "certaudit", targets: ["certaudit"]),

@@ -35,7 +35,7 @@ enum PasswordOptions {
 
     /// Small inputs given on the command line (password files, keys, CA certificates): 1 MiB at most.
     static func readSmallFile(_ path: String) -> [UInt8]? {
-        if case .bytes(let bytes) = FileReader.load(path: path, limit: 1 << 20) {
+        if case .bytes(let bytes) = FileReader.load(path: path, limit: Limits.smallFile) {
             return bytes
         }
         return nil

@@ -85,7 +85,7 @@ public struct Auditor: Sendable {
                 report.add(InputProblem(.certificateUnparsable, location: extracted.location, "is not a readable certificate: \(error)"))
             }
         }
-        let presented = parsed.allSatisfy { $0.0.container == .tls } && !parsed.isEmpty
+        let presented = parsed.allSatisfy { $0.0.container == .presented } && !parsed.isEmpty
         let presentations = presented ? Presentation.chain(parsed.map(\.1)) : []
         for (position, (extracted, facts)) in parsed.enumerated() {
             let verdict = audit(

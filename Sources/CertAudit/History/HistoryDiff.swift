@@ -36,7 +36,7 @@ public struct HistoryDiff: Sendable {
     public var appeared: [HistoryStore.CertificateRow] = []
     public var disappeared: [HistoryStore.CertificateRow] = []
     public var replaced: [Replacement] = []
-    /// Certificates of the latest run expiring within 60 days of `now`, soonest first.
+    /// Certificates of the latest run expiring within `Limits.digestExpiryHorizonDays` of `now`, soonest first.
     public var expiring: [HistoryStore.CertificateRow] = []
     public var now: UnixTime
 
@@ -98,7 +98,7 @@ public struct HistoryDiff: Sendable {
             }
         }
         diff.disappeared = previousCertificates.filter { new[Slot(path: $0.path, index: $0.index)] == nil }
-        diff.expiring = latestCertificates.filter { $0.notAfter.seconds - now.seconds < 60 * 86_400 }
+        diff.expiring = latestCertificates.filter { $0.notAfter.seconds - now.seconds < Int64(Limits.digestExpiryHorizonDays) * 86_400 }
             .sorted { $0.notAfter < $1.notAfter }
         return diff
     }

@@ -9,7 +9,7 @@ public enum HistoryReport {
     }
 
     static func window(_ days: Int) -> String {
-        days < 0 ? "expired" : days < 7 ? "7 days" : days < 30 ? "30 days" : "60 days"
+        days < 0 ? "expired" : days < 7 ? "7 days" : days < 30 ? "30 days" : "\(Limits.digestExpiryHorizonDays) days"
     }
 
     public static func render(_ diff: HistoryDiff, format: Format) -> String {
@@ -27,7 +27,7 @@ public enum HistoryReport {
     static func markdown(_ diff: HistoryDiff) -> String {
         var text = "## certaudit nightly: run \(diff.latest.id) of \(diff.latest.startedAt.iso8601)\n\n"
         text += "Compared with \(comparedWith(diff)). \(diff.latest.certificates) certificates, \(diff.latest.unreadable) unreadable inputs.\n\n"
-        text += "| new findings | new errors | resolved | appeared | disappeared | replaced | expiring ≤ 60 days |\n"
+        text += "| new findings | new errors | resolved | appeared | disappeared | replaced | expiring ≤ \(Limits.digestExpiryHorizonDays) days |\n"
         text += "|---:|---:|---:|---:|---:|---:|---:|\n"
         text += "| \(diff.newFindings.count) | \(diff.newErrors) | \(diff.resolvedFindings.count) | \(diff.appeared.count) "
         text += "| \(diff.disappeared.count) | \(diff.replaced.count) | \(diff.expiring.count) |\n\n"
@@ -78,7 +78,7 @@ public enum HistoryReport {
         html += "<span id=\"new-findings\">\(diff.newFindings.count) new findings</span>"
         html += "<span class=\"error\" id=\"new-errors\">\(diff.newErrors) new errors</span>"
         html += "<span id=\"resolved\">\(diff.resolvedFindings.count) resolved</span>"
-        html += "<span id=\"expiring\">\(diff.expiring.count) expiring ≤ 60 days</span></p></section>"
+        html += "<span id=\"expiring\">\(diff.expiring.count) expiring ≤ \(Limits.digestExpiryHorizonDays) days</span></p></section>"
         func table(_ title: String, _ header: [String], _ rows: [[String]]) {
             guard !rows.isEmpty else { return }
             html += "<section><h2>\(title)</h2><table><thead><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>"

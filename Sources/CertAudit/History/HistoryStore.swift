@@ -4,8 +4,8 @@ import GRDB
 /// Scan history in SQLite (GRDB): one row per run, with the certificates seen and their findings.
 /// WAL mode and a busy timeout let two runs write at once; versioned migrations; a corrupt or foreign
 /// file is a clear error, never a crash.
-public final class HistoryStore: @unchecked Sendable {
-    // DatabasePool is thread-safe; the class only holds it.
+public final class HistoryStore: Sendable {
+    // DatabasePool is Sendable (GRDB 7); the class only holds it.
     private let pool: DatabasePool
     public let path: String
 

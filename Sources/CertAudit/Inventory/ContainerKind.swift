@@ -4,6 +4,7 @@ public enum ContainerKind: String, Sendable, CaseIterable {
     case der
     case pkcs7
     case pkcs12
-    /// Presented by a live TLS server (`tls://host:port`).
-    case tls
+    /// Presented by a live TLS server (`tls://host:port`): not a container on disk, but where the
+    /// certificate was found all the same. Its raw value, `tls`, is what reports and rules name.
+    case presented = "tls"
 }

@@ -46,7 +46,7 @@ public enum FileReader {
 
     /// A small file's bytes (1 MiB at most), or none.
     static func loadOrEmpty(_ path: String) -> [UInt8] {
-        if case .bytes(let bytes) = load(path: path, limit: 1 << 20) { return bytes }
+        if case .bytes(let bytes) = load(path: path, limit: Limits.smallFile) { return bytes }
         return []
     }
 

@@ -155,10 +155,3 @@ public struct InputWalker: Sendable {
         String(cString: strerror(code))
     }
 }
-
-/// Shell-style wildcard matching via `fnmatch(3)`.
-enum Glob {
-    static func matches(_ pattern: String, _ text: String) -> Bool {
-        fnmatch(pattern, text, 0) == 0
-    }
-}

@@ -83,7 +83,7 @@ public struct TLSEndpoint: Sendable, Hashable {
             let der = Array(UnsafeBufferPointer(start: certificate.der, count: certificate.der_len))
             result.certificates.append(
                 ExtractedCertificate(
-                    der: der[...], container: .tls, friendlyName: nil,
+                    der: der[...], container: .presented, friendlyName: nil,
                     location: "presented certificate \(index + 1) (\(negotiated))"))
         }
         if result.certificates.isEmpty {

@@ -8,7 +8,7 @@ public struct WalkOptions: Sendable {
     /// Glob patterns for files and directories to leave out (matched like `includes`).
     public var excludes: [String] = []
     /// Files larger than this are skipped with a note.
-    public var maxFileSize = 10 * 1024 * 1024
+    public var maxFileSize = Limits.defaultMaxFileSize
 
     public init() {}
 }

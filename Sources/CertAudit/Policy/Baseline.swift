@@ -92,7 +92,7 @@ public struct Baseline: Sendable {
 
     /// Reads a baseline file; anything but a certaudit baseline is an error naming what is wrong.
     public init(contentsOf path: String) throws(Failure) {
-        guard case .bytes(let bytes) = FileReader.load(path: path, limit: 256 * 1024 * 1024) else {
+        guard case .bytes(let bytes) = FileReader.load(path: path, limit: Limits.baselineFile) else {
             throw Failure(description: "cannot read baseline \(path)")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],

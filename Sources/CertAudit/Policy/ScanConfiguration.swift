@@ -24,7 +24,7 @@ public struct ScanConfiguration: Sendable {
     public static func locate(inputs: [ScanInput]) -> String? {
         guard let first = inputs.first?.filePath else { return nil }
         let candidate = (first.hasSuffix("/") ? first : first + "/") + fileName
-        if case .bytes = FileReader.load(path: candidate, limit: 1 << 20) {
+        if case .bytes = FileReader.load(path: candidate, limit: Limits.smallFile) {
             return candidate
         }
         return nil
@@ -32,7 +32,7 @@ public struct ScanConfiguration: Sendable {
 
     public static func load(_ path: String) throws(RuleLoadError) -> ScanConfiguration {
         let text: String
-        switch FileReader.load(path: path, limit: 1 << 20) {
+        switch FileReader.load(path: path, limit: Limits.smallFile) {
         case .bytes(let bytes): text = String(decoding: bytes, as: UTF8.self)
         case .tooLarge: throw RuleLoadError(file: path, line: nil, message: "configuration larger than 1 MiB")
         case .failed(let problem): throw RuleLoadError(file: path, line: nil, message: problem.message)

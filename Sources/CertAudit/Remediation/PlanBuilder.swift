@@ -189,7 +189,7 @@ struct PlanBuilder {
         }
         let stem = PlanBuilder.stem(of: source.path)
         for sibling in [stem + ".key", stem + ".key.pem", stem + "-key.pem", stem + ".pem"] where sibling != source.path {
-            if case .bytes(let bytes) = FileReader.load(path: sibling, limit: 1 << 20) {
+            if case .bytes(let bytes) = FileReader.load(path: sibling, limit: Limits.smallFile) {
                 candidates.append((bytes, sibling))
             }
         }

@@ -18,7 +18,9 @@ public struct RemediationResult: Sendable {
         public var keeps: [String]
     }
 
-    public struct Unchanged: Sendable {
+    /// A certificate (or a whole input, with no index) that was not replaced, and why: skipped (nothing to
+    /// fix, or not something remediation re-issues) or failed (it should have been, and could not be).
+    public struct NotReplaced: Sendable {
         public var source: String
         /// nil when the whole file was passed over.
         public var index: Int?
@@ -29,9 +31,9 @@ public struct RemediationResult: Sendable {
     /// Planned but not written (`--dry-run`).
     public var plans: [ReplacementPlan] = []
     /// Nothing to fix, or not a certificate remediation applies to.
-    public var skipped: [Unchanged] = []
+    public var skipped: [NotReplaced] = []
     /// Should have been fixed but could not be: the exit status is 1.
-    public var failed: [Unchanged] = []
+    public var failed: [NotReplaced] = []
     public var manifestPath: String?
     /// In-place changes undone after a failure: "path (restored from backup)".
     public var rolledBack: [String] = []

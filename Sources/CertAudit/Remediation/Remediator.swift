@@ -165,17 +165,16 @@ public struct Remediator: Sendable {
             if case .generate(let spec) = plan.key { return (Remediator.planID(plan), spec) }
             return nil
         }
-        let slots = KeySlots(count: wanted.count)
-        DispatchQueue.concurrentPerform(iterations: wanted.count) { index in
+        let generated = ConcurrentResults<Result<KeyMaterial, KeyMaterial.Failure>>.compute(count: wanted.count) { index in
             do {
-                slots.store(index, .success(try KeyMaterial.generate(wanted[index].spec)))
+                return .success(try KeyMaterial.generate(wanted[index].spec))
             } catch {
-                slots.store(index, .failure(KeyMaterial.Failure(description: "key generation failed: \(error)")))
+                return .failure(KeyMaterial.Failure(description: "key generation failed: \(error)"))
             }
         }
         var keys: [String: Result<KeyMaterial, KeyMaterial.Failure>] = [:]
-        for (index, item) in wanted.enumerated() {
-            keys[item.id] = slots.value(index)
+        for (item, key) in zip(wanted, generated) {
+            keys[item.id] = key
         }
         return keys
     }
@@ -315,29 +314,6 @@ public struct Remediator: Sendable {
         } catch {
             result.failed.append(.init(source: path, index: nil, reason: error.description))
         }
-    }
-}
-
-/// Slots filled by concurrent key generation, one writer per slot, read after `concurrentPerform`.
-private final class KeySlots: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<Result<KeyMaterial, KeyMaterial.Failure>?>
-
-    init(count: Int) {
-        slots = .allocate(capacity: max(count, 1))
-        slots.initialize(repeating: nil)
-    }
-
-    deinit {
-        _ = slots.deinitialize()
-        slots.deallocate()
-    }
-
-    func store(_ index: Int, _ value: Result<KeyMaterial, KeyMaterial.Failure>) {
-        slots[index] = value
-    }
-
-    func value(_ index: Int) -> Result<KeyMaterial, KeyMaterial.Failure>? {
-        slots[index]
     }
 }
 

@@ -141,7 +141,7 @@ struct ReplacementLayout {
                 paths.keys[index] = main
             }
             return (outputs, paths)
-        case .pem, .tls:
+        case .pem, .presented:
             // A live server's chain is written as the PEM chain to install, the new leaf first.
             let text = allCertificates.map { PEMWriter.encode(label: "CERTIFICATE", der: $0) }.joined()
             outputs.append(.init(path: main, bytes: Array(text.utf8), mode: 0o644))

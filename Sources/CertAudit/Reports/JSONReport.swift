@@ -8,7 +8,7 @@ public final class JSONReport: ReportWriter {
     private var errors: [InputProblem] = []
     private var skipped: [(path: String, reason: String)] = []
     private var header: ScanHeader?
-    private var certificates = ElementJoiner()
+    private var certificates = StreamedArray()
 
     public init(output: OutputChannel) {
         self.output = output

@@ -6,7 +6,7 @@ struct JSONWriter {
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Array elements rendered apart from their array (comma-separated, no brackets), so workers can
-    /// render a file's share of a streamed array; `ElementJoiner` puts the pieces together.
+    /// render a file's share of a streamed array; `StreamedArray` puts the pieces together.
     static func elements(_ body: (inout JSONWriter) -> Void) -> [UInt8] {
         var json = JSONWriter()
         json.beginArray()
@@ -151,7 +151,7 @@ struct JSONWriter {
 }
 
 /// Joins pieces made by `JSONWriter.elements` into one streamed array, with commas between pieces.
-struct ElementJoiner {
+struct StreamedArray {
     private var wroteAny = false
 
     mutating func append(_ piece: [UInt8], to output: OutputChannel) {

@@ -1,5 +1,5 @@
 /// A Markdown summary fit for a pull-request comment or a mail: counts, findings by rule, the first
-/// findings, certificates expiring within 60 days, unreadable inputs (each list bounded).
+/// findings, certificates expiring within `Limits.digestExpiryHorizonDays`, unreadable inputs (each list bounded).
 public final class MarkdownReport: ReportWriter {
     private let output: OutputChannel
     private var digest = ReportDigest(limit: 50)
@@ -56,7 +56,7 @@ public final class MarkdownReport: ReportWriter {
             text += "\n"
         }
         if !digest.expiring.isEmpty {
-            text += "### Expiring within 60 days\n\n| expires | file | certificate |\n|---|---|---|\n"
+            text += "### Expiring within \(Limits.digestExpiryHorizonDays) days\n\n| expires | file | certificate |\n|---|---|---|\n"
             for row in digest.expiring.sorted(by: { $0.notAfter < $1.notAfter }) {
                 text += "| \(row.notAfter.isoDate) | `\(MarkdownReport.cell(row.path))` | #\(row.index) \(MarkdownReport.cell(row.subject)) |\n"
             }

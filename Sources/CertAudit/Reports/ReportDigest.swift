@@ -29,7 +29,7 @@ struct ReportDigest {
             let base = Row(
                 path: report.path, index: certificate.index, subject: facts.subject.rfc4514, sha256: facts.sha256,
                 notAfter: facts.notAfter, finding: nil)
-            if days < 60, expiring.count < limit {
+            if days < Limits.digestExpiryHorizonDays, expiring.count < limit {
                 expiring.append(base)
             }
             for finding in certificate.findings where finding.suppression == nil {

@@ -8,7 +8,7 @@
 /// Suppressed findings carry a SARIF suppression; unreadable inputs are tool notifications.
 public final class SARIFReport: ReportWriter {
     private let output: OutputChannel
-    private var results = ElementJoiner()
+    private var results = StreamedArray()
     private var unreadable: [(InputResult.Origin, InputProblem)] = []
     private var ruleIndex: [String: Int] = [:]
     /// The file and folder inputs with their position among all inputs (their ROOTn id).

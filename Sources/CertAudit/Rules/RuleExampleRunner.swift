@@ -29,7 +29,7 @@ public struct RuleExampleRunner: Sendable {
             let name: String
             switch example.source {
             case .file(let path):
-                guard case .bytes(let read) = FileReader.load(path: path, limit: 10 * 1024 * 1024) else {
+                guard case .bytes(let read) = FileReader.load(path: path, limit: Limits.exampleFile) else {
                     failures.append("example \(path) cannot be read")
                     continue
                 }
@@ -40,7 +40,7 @@ public struct RuleExampleRunner: Sendable {
             var decoded = decoder.decode(bytes, name: name)
             if example.presented {
                 for index in decoded.certificates.indices {
-                    decoded.certificates[index].container = .tls
+                    decoded.certificates[index].container = .presented
                 }
             }
             let report = auditor.audit(decoded, path: name)

@@ -15,7 +15,7 @@ enum RuleFileLoader {
 
     static func load(path: String, parameters: Set<String>) throws(RuleLoadError) -> Contents {
         let text: String
-        switch FileReader.load(path: path, limit: 4 * 1024 * 1024) {
+        switch FileReader.load(path: path, limit: Limits.ruleFile) {
         case .bytes(let bytes):
             text = String(decoding: bytes, as: UTF8.self)
         case .tooLarge:
