@@ -1,3 +1,5 @@
+import X509
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -21,97 +23,129 @@ struct PlanBuilder {
         var friendlyName: String?
     }
 
-    func plan(_ facts: CertificateFacts, source: Source) throws(Refusal) -> ReplacementPlan {
+    /// What a plan says changes and what stays, in the order the sections below decide them.
+    struct Notes {
         var changes: [String] = []
-        var keeps = ["subject \(facts.subject.rfc4514) (byte-identical DER)"]
+        var keeps: [String] = []
+    }
 
-        // Issuer.
-        let issuer: ReplacementPlan.Issuer
+    func plan(_ facts: CertificateFacts, source: Source) throws(Refusal) -> ReplacementPlan {
+        var notes = Notes(keeps: ["subject \(facts.subject.rfc4514) (byte-identical DER)"])
+        let issuer = try issuer(for: facts, &notes)
+        let (key, spec) = try key(for: facts, source: source, &notes)
+        if facts.isCA {
+            // Every replacement is an end-entity certificate.
+            notes.changes.append(
+                "basicConstraints CA:TRUE → CA:FALSE (it was marked as a CA but is a server certificate; it issued nothing found in this run)")
+        }
+        let keyUsage = keyUsage(for: facts, spec: spec, &notes)
+        let eku = extendedKeyUsage(for: facts, &notes)
+        let (san, sanCritical) = try subjectAltName(for: facts, &notes)
+        let (notBefore, notAfter) = validity(for: facts, issuer: issuer, &notes)
+        let friendlyName = friendlyName(for: source, &notes)
+        let pkcs12Encryption = pkcs12Encryption(for: source, &notes)
+        return ReplacementPlan(
+            sourcePath: source.path, index: source.index, container: source.container, original: facts, issuer: issuer,
+            key: key, subjectDER: facts.subject.der, subjectAltNameDER: san, subjectAltNameCritical: sanCritical,
+            keyUsage: keyUsage, keyUsageCritical: request.target.keyUsageCritical, extendedKeyUsageOIDs: eku,
+            notBefore: notBefore, notAfter: notAfter, friendlyName: friendlyName, pkcs12Encryption: pkcs12Encryption,
+            changes: notes.changes, keeps: notes.keeps)
+    }
+
+    /// Self-signed stays self-signed; a CA-issued certificate needs --ca-cert/--ca-key, or --csr.
+    private func issuer(for facts: CertificateFacts, _ notes: inout Notes) throws(Refusal) -> ReplacementPlan.Issuer {
         if request.signingRequest {
-            issuer = .signingRequest
-            changes.append("no certificate: a PKCS#10 signing request for an external CA")
-        } else if facts.selfIssued {
-            issuer = .selfSigned
-            keeps.append("self-signed")
-        } else if let authority = request.authority {
-            issuer = .authority(authority)
-            if authority.facts.subject.der == facts.issuer.der {
-                keeps.append("issuer \(facts.issuer.rfc4514) (re-signed with --ca-key)")
-            } else {
-                changes.append("issuer \(facts.issuer.rfc4514) → \(authority.facts.subject.rfc4514)")
-            }
-        } else {
+            notes.changes.append("no certificate: a PKCS#10 signing request for an external CA")
+            return .signingRequest
+        }
+        if facts.selfIssued {
+            notes.keeps.append("self-signed")
+            return .selfSigned
+        }
+        guard let authority = request.authority else {
             throw Refusal(reason: "issued by \(facts.issuer.rfc4514): give --ca-cert and --ca-key, or --csr for an external CA")
         }
+        if authority.facts.subject.der == facts.issuer.der {
+            notes.keeps.append("issuer \(facts.issuer.rfc4514) (re-signed with --ca-key)")
+        } else {
+            notes.changes.append("issuer \(facts.issuer.rfc4514) → \(authority.facts.subject.rfc4514)")
+        }
+        return .authority(authority)
+    }
 
-        // Key.
-        let key: ReplacementPlan.KeySource
+    /// A new key of the original's type (or --key-type), or the original key (--key reuse).
+    private func key(for facts: CertificateFacts, source: Source, _ notes: inout Notes) throws(Refusal)
+        -> (ReplacementPlan.KeySource, KeySpec)
+    {
         switch request.keyMode {
         case .new:
             let spec = request.keySpec ?? KeySpec.matching(facts.publicKey)
-            key = .generate(spec)
-            changes.append("key \(facts.publicKey.displayName) → new \(spec.rawValue.uppercased())")
+            notes.changes.append("key \(facts.publicKey.displayName) → new \(spec.rawValue.uppercased())")
+            return (.generate(spec), spec)
         case .reuse:
             let (material, origin) = try reusableKey(facts, source: source)
-            key = .reuse(material, from: origin)
-            keeps.append("key \(facts.publicKey.displayName) (from \(origin))")
+            notes.keeps.append("key \(facts.publicKey.displayName) (from \(origin))")
+            return (.reuse(material, from: origin), material.spec)
         }
-        let spec: KeySpec
-        switch key {
-        case .generate(let chosen): spec = chosen
-        case .reuse(let material, _): spec = material.spec
-        }
+    }
 
-        // basicConstraints: every replacement is an end-entity certificate.
-        if facts.isCA {
-            changes.append("basicConstraints CA:TRUE → CA:FALSE (it was marked as a CA but is a server certificate; it issued nothing found in this run)")
-        }
-
-        // KeyUsage from the profile and the key type.
+    /// KeyUsage from the profile and the key type.
+    private func keyUsage(for facts: CertificateFacts, spec: KeySpec, _ notes: inout Notes) -> KeyUsageSet {
         let keyUsage = request.target.keyUsage(for: spec)
         let newKeyUsage = "{" + keyUsage.names.joined(separator: ", ") + "}"
+        let why = "(profile \(request.profile.name), \(spec.isRSA ? "RSA" : "EC") key)"
         if let old = facts.keyUsage {
             let oldText = "{" + old.bits.names.joined(separator: ", ") + "}"
             if old.bits != keyUsage {
-                changes.append("KeyUsage \(oldText) → \(newKeyUsage) (profile \(request.profile.name), \(spec.isRSA ? "RSA" : "EC") key)")
+                notes.changes.append("KeyUsage \(oldText) → \(newKeyUsage) \(why)")
             } else {
-                keeps.append("KeyUsage \(oldText)")
+                notes.keeps.append("KeyUsage \(oldText)")
             }
         } else {
-            changes.append("KeyUsage absent → \(newKeyUsage) (profile \(request.profile.name), \(spec.isRSA ? "RSA" : "EC") key)")
+            notes.changes.append("KeyUsage absent → \(newKeyUsage) \(why)")
         }
+        return keyUsage
+    }
 
-        // ExtendedKeyUsage: kept, serverAuth added when missing.
-        var eku = facts.extendedKeyUsage.map { $0.purposes.map(PlanBuilder.oid(forPurpose:)) }
+    /// ExtendedKeyUsage: kept, serverAuth added when missing (or when the profile requires one).
+    private func extendedKeyUsage(for facts: CertificateFacts, _ notes: inout Notes) -> [String]? {
         let serverAuth = "1.3.6.1.5.5.7.3.1"
-        if let existing = facts.extendedKeyUsage {
-            if existing.permitsServerAuth {
-                keeps.append("ExtendedKeyUsage \(existing.purposes.joined(separator: ", "))")
-            } else {
-                eku?.insert(serverAuth, at: 0)
-                changes.append("ExtendedKeyUsage \(existing.purposes.joined(separator: ", ")) → serverAuth, \(existing.purposes.joined(separator: ", "))")
-            }
-        } else if request.target.serverAuth == .requireServerAuth {
-            eku = [serverAuth]
-            changes.append("ExtendedKeyUsage absent → serverAuth")
+        guard let existing = facts.extendedKeyUsage else {
+            guard request.target.serverAuth == .requireServerAuth else { return nil }
+            notes.changes.append("ExtendedKeyUsage absent → serverAuth")
+            return [serverAuth]
         }
-
-        // SubjectAltName: copied byte for byte, or made from the CN.
-        let san: [UInt8]
-        let sanCritical: Bool
-        if let existing = facts.subjectAltNames, !existing.isEmpty {
-            san = existing.der
-            sanCritical = existing.critical
-            keeps.append("SubjectAltName \(facts.hostNames.joined(separator: ", ")) (byte-identical)")
-        } else if let cn = facts.subject.commonNames.first, HostNames.looksLikeHostName(cn) {
-            san = PlanBuilder.dnsNames([cn])
-            sanCritical = false
-            changes.append("SubjectAltName added: DNS:\(cn) (from the CN; the original had none)")
+        var eku = existing.purposes.map(PlanBuilder.oid(forPurpose:))
+        let purposes = existing.purposes.joined(separator: ", ")
+        if existing.permitsServerAuth {
+            notes.keeps.append("ExtendedKeyUsage \(purposes)")
         } else {
+            eku.insert(serverAuth, at: 0)
+            notes.changes.append("ExtendedKeyUsage \(purposes) → serverAuth, \(purposes)")
+        }
+        return eku
+    }
+
+    /// SubjectAltName: copied byte for byte, or made from the CN (with swift-certificates' types).
+    private func subjectAltName(for facts: CertificateFacts, _ notes: inout Notes) throws(Refusal) -> ([UInt8], Bool) {
+        if let existing = facts.subjectAltNames, !existing.isEmpty {
+            notes.keeps.append("SubjectAltName \(facts.hostNames.joined(separator: ", ")) (byte-identical)")
+            return (existing.der, existing.critical)
+        }
+        guard let cn = facts.subject.commonNames.first, HostNames.looksLikeHostName(cn) else {
             throw Refusal(reason: "no SubjectAltName and no host name in the CN to make one from")
         }
+        guard let made = PlanBuilder.dnsNames([cn]) else {
+            throw Refusal(reason: "the CN \(cn) cannot be encoded as a DNS SubjectAltName")
+        }
+        notes.changes.append("SubjectAltName added: DNS:\(cn) (from the CN; the original had none)")
+        return (made, false)
+    }
 
-        // Validity.
+    /// From five minutes ago for --validity-days, else the profile's lifetime; never past the CA's end.
+    private func validity(for facts: CertificateFacts, issuer: ReplacementPlan.Issuer, _ notes: inout Notes)
+        -> (UnixTime, UnixTime)
+    {
         let notBefore = UnixTime(seconds: request.now.seconds - 300)
         // Days are bounded (the CLI takes 1…36,500) and the arithmetic checked: a century at most.
         let century: Int64 = 36_500 * 86_400
@@ -130,46 +164,42 @@ struct PlanBuilder {
         var notAfter = UnixTime(seconds: notBefore.seconds + lifetime)
         if case .authority(let authority) = issuer, authority.facts.notAfter < notAfter {
             notAfter = authority.facts.notAfter
-            changes.append("validity shortened to end with the CA certificate (\(authority.facts.notAfter.isoDate))")
+            notes.changes.append("validity shortened to end with the CA certificate (\(authority.facts.notAfter.isoDate))")
         }
-        changes.append(
+        notes.changes.append(
             "validity \(facts.notBefore.isoDate)…\(facts.notAfter.isoDate) → \(notBefore.isoDate)…\(notAfter.isoDate)")
-        changes.append("serial: new random")
+        notes.changes.append("serial: new random")
+        return (notBefore, notAfter)
+    }
 
-        // Friendly name.
-        var friendlyName = source.friendlyName
-        if request.target.friendlyName == .dated, let original = source.friendlyName {
-            let renamed = PlanBuilder.datedFriendlyName(original, now: request.now)
-            changes.append("friendlyName \"\(original)\" → \"\(renamed)\"")
-            friendlyName = renamed
-        } else if let original = source.friendlyName {
-            keeps.append("friendlyName \"\(original)\"")
+    /// Kept, or dated as the vendor's scripts name them (`vendor` profile).
+    private func friendlyName(for source: Source, _ notes: inout Notes) -> String? {
+        guard let original = source.friendlyName else { return nil }
+        guard request.target.friendlyName == .dated else {
+            notes.keeps.append("friendlyName \"\(original)\"")
+            return original
         }
+        let renamed = PlanBuilder.datedFriendlyName(original, now: request.now)
+        notes.changes.append("friendlyName \"\(original)\" → \"\(renamed)\"")
+        return renamed
+    }
 
-        // PKCS#12: the original's encryption family unless --pfx-encryption says otherwise, so that the
-        // system that imported the original (Windows Server 2016 takes only 3DES/SHA-1) imports this one.
-        var pkcs12Encryption: PKCS12Protection.Family?
-        if source.container == .pkcs12 {
-            let original = source.decoded.pkcs12Protection
-            let family = request.pfxEncryption ?? original?.family ?? .aes
-            pkcs12Encryption = family
-            let was = original?.summary ?? "unknown"
-            if request.pfxEncryption != nil, original?.family != family {
-                changes.append("PKCS#12 encryption \(was) → \(family.rawValue): \(family.written) (--pfx-encryption)")
-            } else {
-                keeps.append("PKCS#12 encryption family \(family.rawValue) (original: \(was)): \(family.written)")
-            }
-            if let id = original?.localKeyID {
-                keeps.append("PKCS#12 localKeyID \(Hex.encode(id, separator: nil))")
-            }
+    /// PKCS#12: the original's encryption family unless --pfx-encryption says otherwise, so that the
+    /// system that imported the original (Windows Server 2016 takes only 3DES/SHA-1) imports this one.
+    private func pkcs12Encryption(for source: Source, _ notes: inout Notes) -> PKCS12Protection.Family? {
+        guard source.container == .pkcs12 else { return nil }
+        let original = source.decoded.pkcs12Protection
+        let family = request.pfxEncryption ?? original?.family ?? .aes
+        let was = original?.summary ?? "unknown"
+        if request.pfxEncryption != nil, original?.family != family {
+            notes.changes.append("PKCS#12 encryption \(was) → \(family.rawValue): \(family.written) (--pfx-encryption)")
+        } else {
+            notes.keeps.append("PKCS#12 encryption family \(family.rawValue) (original: \(was)): \(family.written)")
         }
-
-        return ReplacementPlan(
-            sourcePath: source.path, index: source.index, container: source.container, original: facts, issuer: issuer,
-            key: key, subjectDER: facts.subject.der, subjectAltNameDER: san, subjectAltNameCritical: sanCritical,
-            keyUsage: keyUsage, keyUsageCritical: request.target.keyUsageCritical, extendedKeyUsageOIDs: eku,
-            notBefore: notBefore, notAfter: notAfter, friendlyName: friendlyName, pkcs12Encryption: pkcs12Encryption,
-            changes: changes, keeps: keeps)
+        if let id = original?.localKeyID {
+            notes.keeps.append("PKCS#12 localKeyID \(Hex.encode(id, separator: nil))")
+        }
+        return family
     }
 
     /// `--key-file`, else the key inside the source (PKCS#12 or a PEM key block), else a key file beside it.
@@ -236,24 +266,9 @@ struct PlanBuilder {
     }
 
     /// GeneralNames DER holding dNSName entries.
-    static func dnsNames(_ names: [String]) -> [UInt8] {
-        var content: [UInt8] = []
-        for name in names {
-            content += [0x82] + derLength(name.utf8.count) + Array(name.utf8)
-        }
-        return [0x30] + derLength(content.count) + content
-    }
-
-    static func derLength(_ length: Int) -> [UInt8] {
-        if length < 0x80 {
-            return [UInt8(length)]
-        }
-        var bytes: [UInt8] = []
-        var rest = length
-        while rest > 0 {
-            bytes.insert(UInt8(rest & 0xff), at: 0)
-            rest >>= 8
-        }
-        return [0x80 | UInt8(bytes.count)] + bytes
+    /// A SubjectAltName extension value holding DNS names, encoded by swift-certificates.
+    static func dnsNames(_ names: [String]) -> [UInt8]? {
+        let san = SubjectAlternativeNames(names.map { GeneralName.dnsName($0) })
+        return try? Array(san.makeCertificateExtension().value)
     }
 }
