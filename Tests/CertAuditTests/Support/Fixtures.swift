@@ -109,8 +109,23 @@ enum Fixtures {
         return repositoryRoot + "/.build/debug/certaudit"
     }()
 
+    /// Every temporary folder of this test process lives below one root, removed when the process exits
+    /// (and roots left by a killed run are removed by the next one).
+    static let temporaryRoot: String = {
+        let base = NSTemporaryDirectory()
+        for stale in (try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [] where stale.hasPrefix("certaudit-tests-") {
+            if let pid = Int32(stale.dropFirst("certaudit-tests-".count)), kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: base + stale)
+            }
+        }
+        let root = base + "certaudit-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: Fixtures.temporaryRoot) }
+        return root
+    }()
+
     static func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "certaudit-test-" + UUID().uuidString
+        let path = temporaryRoot + "/" + UUID().uuidString
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
