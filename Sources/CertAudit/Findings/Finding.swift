@@ -25,25 +25,3 @@ public struct Finding: Sendable, Hashable {
         self.suppression = suppression
     }
 }
-
-/// Why a finding does not count toward the exit status.
-public enum Suppression: Sendable, Hashable {
-    /// Recorded in `--baseline` (rule id + certificate fingerprint).
-    case baseline
-    /// Waived in the configuration, with the waiver's reason.
-    case waiver(reason: String)
-
-    public var kind: String {
-        switch self {
-        case .baseline: "baseline"
-        case .waiver: "waiver"
-        }
-    }
-
-    public var justification: String {
-        switch self {
-        case .baseline: "in the baseline"
-        case .waiver(let reason): reason
-        }
-    }
-}

@@ -28,18 +28,6 @@ public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
         location.map { "\($0) \(message)" } ?? message
     }
 
-    public enum Suppression: Sendable, Hashable {
-        case baseline
-        case waiver(reason: String)
-
-        public var kind: String {
-            switch self {
-            case .baseline: "baseline"
-            case .waiver: "waiver"
-            }
-        }
-    }
-
     /// Every problem certaudit reports. The raw value is the stable code.
     public enum Code: String, Sendable, CaseIterable, Comparable {
         // Files and folders

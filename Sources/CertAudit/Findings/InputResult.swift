@@ -44,7 +44,7 @@ public struct InputResult: Sendable {
     }
 
     /// Marks problem `index` as covered by a waiver or the baseline.
-    mutating func suppressProblem(_ index: Int, _ suppression: InputProblem.Suppression) {
+    mutating func suppressProblem(_ index: Int, _ suppression: Suppression) {
         problems[index].suppression = suppression
     }
 

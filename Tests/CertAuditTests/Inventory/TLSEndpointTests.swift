@@ -24,6 +24,16 @@ import Testing
         return process
     }
 
+    /// `openssl s_server` on a free loopback port presenting `certificate` (paths absolute or in samples/).
+    static func serve(certificate: String, key: String) throws -> (Process, port: Int) {
+        func path(_ name: String) -> String { name.hasPrefix("/") ? name : Fixtures.samples + "/" + name }
+        let port = freePort()
+        let server = try start(
+            "/usr/bin/openssl",
+            ["s_server", "-accept", "127.0.0.1:\(port)", "-quiet", "-cert", path(certificate), "-key", path(key)], port: port)
+        return (server, port)
+    }
+
     @Test func argumentsParse() {
         #expect(TLSEndpoint(argument: "tls://example.com") == TLSEndpoint(argument: "https://example.com:443/login"))
         #expect(TLSEndpoint(argument: "tls://[::1]:8443")?.display == "tls://[::1]:8443")
@@ -32,13 +42,7 @@ import Testing
     }
 
     @Test func presentedChainIsJudged() throws {
-        let port = Self.freePort()
-        let server = try Self.start(
-            "/usr/bin/openssl",
-            [
-                "s_server", "-accept", "127.0.0.1:\(port)", "-quiet", "-cert", Fixtures.samples + "/veeam/veeam-one-10a.crt",
-                "-key", Fixtures.samples + "/keys/veeam-one-10a.key",
-            ], port: port)
+        let (server, port) = try Self.serve(certificate: "veeam/veeam-one-10a.crt", key: "keys/veeam-one-10a.key")
         defer { Fixtures.stop(server) }
         let result = Fixtures.run(Fixtures.executable, ["scan", "--format", "json", "--timeout", "5", "tls://127.0.0.1:\(port)"])
         #expect(result.status == 1, "\(result.stderr)")

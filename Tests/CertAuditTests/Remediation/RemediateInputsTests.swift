@@ -35,13 +35,7 @@ import Testing
     }
 
     @Test func aLiveServersCertificateIsReissuedIntoTheOutputFolder() throws {
-        let port = TLSEndpointTests.freePort()
-        let server = try TLSEndpointTests.start(
-            "/usr/bin/openssl",
-            [
-                "s_server", "-accept", "127.0.0.1:\(port)", "-quiet", "-cert", Fixtures.samples + "/veeam/veeam-one-10a.crt",
-                "-key", Fixtures.samples + "/keys/veeam-one-10a.key",
-            ], port: port)
+        let (server, port) = try TLSEndpointTests.serve(certificate: "veeam/veeam-one-10a.crt", key: "keys/veeam-one-10a.key")
         defer { Fixtures.stop(server) }
         let folder = Fixtures.temporaryDirectory()
         let endpoint = "tls://127.0.0.1:\(port)"
@@ -65,9 +59,7 @@ import Testing
         #expect(Fixtures.openssl(["pkey", "-in", key, "-pubout"]) == Fixtures.openssl(["x509", "-in", written, "-noout", "-pubkey"]))
         #expect(try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int == 0o600)
         // Served in its place, the replacement passes the browser rules.
-        let port2 = TLSEndpointTests.freePort()
-        let fixed = try TLSEndpointTests.start(
-            "/usr/bin/openssl", ["s_server", "-accept", "127.0.0.1:\(port2)", "-quiet", "-cert", written, "-key", key], port: port2)
+        let (fixed, port2) = try TLSEndpointTests.serve(certificate: written, key: key)
         defer { Fixtures.stop(fixed) }
         let rescan = Fixtures.run(binary, ["scan", "--at", "2026-12-01", "--timeout", "5", "tls://127.0.0.1:\(port2)"])
         #expect(rescan.status == 0, "\(rescan.stdout)")
