@@ -27,6 +27,9 @@ struct CertAuditCommand: ParsableCommand {
         } catch let failure as ScanSession.Failure {
             printError(failure.description)
             Glibc.exit(ExitStatus.usage.rawValue)
+        } catch let failure as RemediationSetup.Failure {
+            printError(failure.description)
+            Glibc.exit(ExitStatus.usage.rawValue)
         } catch let code as ExitCode {
             Glibc.exit(code.rawValue)
         } catch {

@@ -94,61 +94,31 @@ struct RemediateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let now = clock.now
-        let keyMode = key
-        let spec = keyType
-        let passwordFile = password.passwordFile
-
         let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
-        guard let chosen = catalog.profiles.first(where: { $0.name == profile }) else {
-            throw UsageFailure("unknown profile '\(profile)'; known: \(catalog.profiles.map(\.name).joined(separator: ", "))")
-        }
-        guard let target = chosen.remediation else {
-            throw UsageFailure("profile '\(profile)' defines no remediation target (a 'remediation:' section)")
-        }
-        let rules: [Rule]
-        do {
-            rules = try catalog.selecting(profiles: Array(Set([profile, "browser"])), disabling: [])
-        } catch {
-            throw UsageFailure(error.description)
-        }
-
-        let destination: RemediationRequest.Destination = inPlace ? .inPlace : .directory(output ?? "certaudit-remediated")
         let besideInputs = input.inputs.lazy.compactMap(\.filePath).first.map(Self.folder(of:)) ?? "."
-        var request = RemediationRequest(
-            profile: chosen, target: target, rules: rules, products: catalog.products, now: now,
-            destination: destination, manifestFolder: output ?? (inPlace ? besideInputs : "certaudit-remediated"))
+        let passwords = try password.candidates()
+        var request = try RemediationSetup.request(
+            catalog: catalog, profile: profile, now: clock.now,
+            destination: inPlace ? .inPlace : .directory(output ?? "certaudit-remediated"),
+            manifestFolder: output ?? (inPlace ? besideInputs : "certaudit-remediated"))
         request.walk = input.walkOptions()
         request.endpointTimeoutMilliseconds = input.timeout * 1000
         request.fileTimeoutSeconds = input.fileTimeout
         request.declaredVendors = try vendorOptions.declared(catalog: catalog, configured: nil)
-        request.keyMode = keyMode
-        request.keySpec = spec
+        request.keyMode = key
+        request.keySpec = keyType
         request.signingRequest = csr
         request.validityDays = validityDays
         request.dryRun = dryRun
         request.pfxEncryption = legacyPfx ? .legacy : pfxEncryption?.family
-        request.passwords = try PasswordOptions.candidates(passwordFile: passwordFile)
-        request.outputPassword = try PasswordOptions.firstPassword(passwordFile: passwordFile)
+        request.passwords = passwords
+        request.outputPassword = try PasswordOptions.firstPassword(passwordFile: password.passwordFile)
         if let keyFile {
-            request.keyFile = (try readKey(keyFile, option: "--key-file"), keyFile)
+            request.keyFile = (try RemediationSetup.key(at: keyFile, option: "--key-file", passwords: passwords), keyFile)
         }
         if let caCert, let caKey {
-            guard let certificateBytes = PasswordOptions.readSmallFile(caCert) else {
-                throw UsageFailure("cannot read --ca-cert \(caCert)")
-            }
-            let decoded = ContainerDecoder().decode(certificateBytes, name: caCert)
-            guard let certificate = decoded.certificates.first else {
-                throw UsageFailure("--ca-cert \(caCert) holds no certificate")
-            }
-            do {
-                request.authority = try IssuingAuthority(
-                    certificateDER: Array(certificate.der), key: try readKey(caKey, option: "--ca-key"))
-            } catch let failure as IssuingAuthority.Failure {
-                throw UsageFailure(failure.description)
-            }
+            request.authority = try RemediationSetup.authority(certificate: caCert, key: caKey, passwords: passwords)
         }
-
         let result = Remediator(request: request).run(input.inputs)
         RemediationOutput.print(result, dryRun: dryRun)
         if !result.failed.isEmpty {
@@ -163,17 +133,6 @@ struct RemediateCommand: ParsableCommand {
             return path
         }
         return path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-    }
-
-    private func readKey(_ path: String, option: String) throws -> KeyMaterial {
-        guard let bytes = PasswordOptions.readSmallFile(path) else {
-            throw UsageFailure("cannot read \(option) \(path)")
-        }
-        do {
-            return try KeyMaterial(encoded: bytes, passwords: try password.candidates())
-        } catch {
-            throw UsageFailure("\(option) \(path): \(error)")
-        }
     }
 }
 
