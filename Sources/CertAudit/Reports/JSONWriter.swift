@@ -93,9 +93,10 @@ struct JSONWriter {
         bytes.append(contentsOf: String(value).utf8)
     }
 
+    /// A finite number; NaN and infinities, which JSON cannot express, are written as null.
     mutating func double(_ value: Double) {
         valueStart()
-        bytes.append(contentsOf: String(value).utf8)
+        bytes.append(contentsOf: (value.isFinite ? String(value) : "null").utf8)
     }
 
     mutating func bool(_ value: Bool) {
