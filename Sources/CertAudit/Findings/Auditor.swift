@@ -18,13 +18,24 @@ public struct Auditor: Sendable {
         public var vendorScope: [VendorScope]
         /// Sorted: most severe first, then by rule id.
         public var findings: [Finding]
-        /// The rules that applied (passed or failed), in rule order.
-        public var applied: [String] = []
     }
 
     public func audit(
         _ facts: CertificateFacts, container: ContainerKind, friendlyName: String?, presentation: Presentation? = nil
     ) -> Verdict {
+        var ignored: [Int] = []
+        return audit(facts, container: container, friendlyName: friendlyName, presentation: presentation, applications: &ignored)
+    }
+
+    /// As above, and counts in `applications[i]` whether `rules[i]` applied (passed or failed): no
+    /// allocation per certificate on the scan's hot path.
+    func audit(
+        _ facts: CertificateFacts, container: ContainerKind, friendlyName: String?, presentation: Presentation?,
+        applications: inout [Int]
+    ) -> Verdict {
+        if applications.count != rules.count {
+            applications = Array(repeating: 0, count: rules.count)
+        }
         var input = EvaluationInput(
             facts: facts, container: container, friendlyName: friendlyName, context: context, presentation: presentation)
         for catalog in products {
@@ -36,11 +47,10 @@ public struct Auditor: Sendable {
         // Every finding on a CA-marked certificate judged as a server certificate says so.
         let note = input.roleNote.map { " (This certificate is \($0).)" }
         var findings: [Finding] = []
-        var applied: [String] = []
-        for rule in rules {
+        for (position, rule) in rules.enumerated() {
             let outcome = rule.outcome(on: input)
             guard outcome != .notApplicable else { continue }
-            applied.append(rule.id)
+            applications[position] += 1
             guard outcome == .failed else { continue }
             var message = rule.message.render(input)
             if let note, !rule.message.factNames.contains("role.note") {
@@ -55,7 +65,7 @@ public struct Auditor: Sendable {
         findings.sort { ($0.severity, $1.ruleId) > ($1.severity, $0.ruleId) }
         return Verdict(
             role: input.role, roleBasis: input.roleBasis, products: input.products, vendorScope: input.vendorScope,
-            findings: findings, applied: applied)
+            findings: findings)
     }
 
     /// Reads, decodes, parses and audits one file's bytes; `retainSource` keeps them in the result.
@@ -87,18 +97,19 @@ public struct Auditor: Sendable {
         }
         let presented = parsed.allSatisfy { $0.0.container == .presented } && !parsed.isEmpty
         let presentations = presented ? Presentation.chain(parsed.map(\.1)) : []
+        var applications = Array(repeating: 0, count: rules.count)
         for (position, (extracted, facts)) in parsed.enumerated() {
             let verdict = audit(
                 facts, container: extracted.container, friendlyName: extracted.friendlyName,
-                presentation: presented ? presentations[position] : nil)
-            for id in verdict.applied {
-                report.ruleApplications[id, default: 0] += 1
-            }
+                presentation: presented ? presentations[position] : nil, applications: &applications)
             report.certificates.append(
                 AuditedCertificate(
                     index: report.certificates.count, container: extracted.container, location: extracted.location,
                     friendlyName: extracted.friendlyName, facts: facts, role: verdict.role, roleBasis: verdict.roleBasis,
                     products: verdict.products, findings: verdict.findings))
+        }
+        for (rule, count) in zip(rules, applications) where count > 0 {
+            report.ruleApplications[rule.id] = count
         }
         report.boundProblems(Auditor.problemLimit)
         if let bytes {
