@@ -28,6 +28,11 @@ public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
         location.map { "\($0) \(message)" } ?? message
     }
 
+    /// The description followed by the code, as the text and Markdown reports and remediate print it.
+    public var withCode: String {
+        "\(description) [\(code.rawValue)]"
+    }
+
     /// Every problem certaudit reports. The raw value is the stable code.
     public enum Code: String, Sendable, CaseIterable, Comparable {
         // Files and folders

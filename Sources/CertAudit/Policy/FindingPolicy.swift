@@ -26,7 +26,7 @@ public struct FindingPolicy: Sendable {
             var added: [Finding] = []
             for findingIndex in report.certificates[certificateIndex].findings.indices {
                 let finding = report.certificates[certificateIndex].findings[findingIndex]
-                if let waiver = inForceFirst(waivers.filter {
+                if let waiver = waiver(where: {
                     $0.matches(ruleId: finding.ruleId, sha256: sha256, path: report.path, relativePath: relative)
                 }) {
                     if let expires = waiver.expires, expires < now {
@@ -52,8 +52,13 @@ public struct FindingPolicy: Sendable {
 
     /// Of the waivers that match, one still in force wins over expired ones (a renewed waiver listed
     /// after the one it renews); nil when none matches.
-    private func inForceFirst(_ matching: [Waiver]) -> Waiver? {
-        matching.first { waiver in waiver.expires.map { $0 >= now } ?? true } ?? matching.first
+    private func waiver(where matches: (Waiver) -> Bool) -> Waiver? {
+        var expired: Waiver?
+        for waiver in waivers where matches(waiver) {
+            guard let expires = waiver.expires, expires < now else { return waiver }
+            expired = expired ?? waiver
+        }
+        return expired
     }
 
     /// A waived or baselined problem stays in the report, marked, and no longer makes the exit status 3.
@@ -61,7 +66,7 @@ public struct FindingPolicy: Sendable {
     private func applyToProblems(_ report: inout InputResult, relative: String) {
         for index in report.problems.indices {
             let problem = report.problems[index]
-            if let waiver = inForceFirst(waivers.filter { $0.matches(problem: problem, relativePath: relative) }) {
+            if let waiver = waiver(where: { $0.matches(problem: problem, relativePath: relative) }) {
                 if let expires = waiver.expires, expires < now {
                     report.noteOnProblem(
                         index, " (its waiver, \"\(waiver.reason)\", expired on \(expires.isoDate); it counts again)")

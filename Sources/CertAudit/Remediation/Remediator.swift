@@ -58,7 +58,7 @@ public struct Remediator: Sendable {
         var files: [FileWork] = []
         _ = pipeline.run(inputs) { audited, _ in
             for problem in audited.problems {
-                result.failed.append(.init(source: audited.path, index: nil, reason: "\(problem) [\(problem.code.rawValue)]"))
+                result.failed.append(.init(source: audited.path, index: nil, reason: problem.withCode))
             }
             guard let source = audited.source, !audited.certificates.isEmpty else {
                 if audited.problems.isEmpty, let reason = audited.skipReason {

@@ -45,7 +45,7 @@ struct ReportDigest {
             }
         }
         for problem in report.countingProblems where unreadable.count < limit {
-            unreadable.append((report.path, "\(problem.description) [\(problem.code.rawValue)]"))
+            unreadable.append((report.path, problem.withCode))
         }
     }
 

@@ -43,6 +43,22 @@ public final class SARIFReport: ReportWriter {
         }
     }
 
+    /// `"KEY": { "text": TEXT }`: SARIF's message and description objects (§3.11).
+    static func message(_ key: StaticString, _ text: String, into json: inout JSONWriter) {
+        json.key(key)
+        json.beginObject()
+        json.field("text", text)
+        json.endObject()
+    }
+
+    /// `"defaultConfiguration": { "level": LEVEL }` of a rule or notification descriptor (§3.49.14).
+    static func defaultLevel(_ level: String, into json: inout JSONWriter) {
+        json.key("defaultConfiguration")
+        json.beginObject()
+        json.field("level", level)
+        json.endObject()
+    }
+
     static func pathRoots(_ inputs: [ScanInput]) -> [(index: Int, path: String)] {
         inputs.enumerated().compactMap { index, input in input.filePath.map { (index, $0) } }
     }
@@ -119,25 +135,13 @@ public final class SARIFReport: ReportWriter {
             json.beginObject()
             json.field("id", rule.id)
             json.field("name", rule.title)
-            json.key("shortDescription")
-            json.beginObject()
-            json.field("text", rule.title)
-            json.endObject()
-            json.key("fullDescription")
-            json.beginObject()
-            json.field("text", rule.title + ". " + rule.citation)
-            json.endObject()
-            json.key("help")
-            json.beginObject()
-            json.field("text", rule.help.isEmpty ? rule.title : rule.help)
-            json.endObject()
+            SARIFReport.message("shortDescription", rule.title, into: &json)
+            SARIFReport.message("fullDescription", rule.title + ". " + rule.citation, into: &json)
+            SARIFReport.message("help", rule.help.isEmpty ? rule.title : rule.help, into: &json)
             if let url = rule.url {
                 json.field("helpUri", url)
             }
-            json.key("defaultConfiguration")
-            json.beginObject()
-            json.field("level", SARIFReport.level(rule.severity))
-            json.endObject()
+            SARIFReport.defaultLevel(SARIFReport.level(rule.severity), into: &json)
             json.key("properties")
             json.beginObject()
             json.field("profile", rule.profile)
@@ -154,14 +158,8 @@ public final class SARIFReport: ReportWriter {
         for code in InputProblem.Code.allCases {
             json.beginObject()
             json.field("id", code.rawValue)
-            json.key("shortDescription")
-            json.beginObject()
-            json.field("text", code.summary)
-            json.endObject()
-            json.key("defaultConfiguration")
-            json.beginObject()
-            json.field("level", "error")
-            json.endObject()
+            SARIFReport.message("shortDescription", code.summary, into: &json)
+            SARIFReport.defaultLevel("error", into: &json)
             json.endObject()
         }
         json.endArray()
@@ -169,7 +167,7 @@ public final class SARIFReport: ReportWriter {
         json.endObject()
         json.key("originalUriBaseIds")
         json.beginObject()
-        for base in SARIFReport.baseURIs(SARIFReport.pathRoots(header.inputs)) {
+        for base in SARIFReport.baseURIs(roots) {
             json.key(dynamic: base.id)
             json.beginObject()
             json.field("uri", base.uri)
@@ -194,10 +192,7 @@ public final class SARIFReport: ReportWriter {
                             json.field("ruleIndex", index)
                         }
                         json.field("level", SARIFReport.level(finding.severity))
-                        json.key("message")
-                        json.beginObject()
-                        json.field("text", finding.message)
-                        json.endObject()
+                        SARIFReport.message("message", finding.message, into: &json)
                         json.key("locations")
                         json.beginArray()
                         json.beginObject()
@@ -261,10 +256,7 @@ public final class SARIFReport: ReportWriter {
             let place = SARIFReport.location(problem.path, origin: origin, roots: roots)
             json.beginObject()
             json.field("level", "error")
-            json.key("message")
-            json.beginObject()
-            json.field("text", "\(problem.path): \(problem.description)")
-            json.endObject()
+            SARIFReport.message("message", "\(problem.path): \(problem.description)", into: &json)
             // SARIF 2.1.0 §3.58.5: the notification's kind, a reference to its descriptor by id.
             json.key("descriptor")
             json.beginObject()

@@ -60,7 +60,7 @@ public final class TextReport: ReportWriter {
         text += (paint(escape(report.path), "1", color: color) + "\n")
         for problem in report.problems {
             let suppressed = problem.suppression.map { " (\($0.kind))" } ?? ""
-            text += ("  " + paint("unreadable", "1;35", color: color) + "  \(escape(problem.description)) [\(problem.code.rawValue)]\(suppressed)\n")
+            text += ("  " + paint("unreadable", "1;35", color: color) + "  \(escape(problem.withCode))\(suppressed)\n")
         }
         if report.certificates.isEmpty, let reason = report.skipReason, report.problems.isEmpty {
             text += ("  skipped: \(escape(reason))\n")

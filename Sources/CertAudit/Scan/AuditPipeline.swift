@@ -116,38 +116,11 @@ public struct AuditPipeline: Sendable {
 
     /// Reads, judges, applies the policy to and renders one input.
     func judge(
-        _ input: Input, render: @escaping @Sendable (InputResult) -> [[UInt8]], admit: (Int) -> Void
+        _ input: Input, render: @Sendable (InputResult) -> [[UInt8]], admit: (Int) -> Void
     ) -> (InputResult, [[UInt8]]) {
-        let policy = policy
-        let finish: @Sendable (InputResult) -> (InputResult, [[UInt8]]) = { report in
-            var report = report
-            policy?.apply(to: &report)
-            return (report, render(report))
-        }
-        if case .walked(.file(let path, let inTree)) = input {
-            var admitted = false
-            let outcome = FileReader.load(
-                path: path, limit: walker.options.maxFileSize, noFollow: inTree && !walker.options.followSymlinks
-            ) { size in
-                admit(max(size, AuditPipeline.minimumInputCost))
-                admitted = true
-            }
-            if !admitted {
-                admit(AuditPipeline.minimumInputCost)
-            }
-            if case .bytes(let bytes) = outcome, bytes.count >= AuditPipeline.trimThreshold {
-                // Big inputs are judged one at a time on one thread: their many small allocations then
-                // live in one malloc arena, trimmed after each, not one arena per worker. (Rendering stays
-                // on the worker: measured, that keeps the peak lower.)
-                let auditor = auditor
-                let decoder = decoder
-                let retain = retainSources
-                return finish(
-                    BigInputLane.shared.run { auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retain) })
-            }
-            return finish(report(path: path, outcome))
-        }
-        return finish(report(for: input, admit: admit))
+        var report = report(for: input, admit: admit)
+        policy?.apply(to: &report)
+        return (report, render(report))
     }
 
     /// Reads and judges one input. `admit` is called once with the input's cost, before its bytes are
@@ -195,9 +168,12 @@ public struct AuditPipeline: Sendable {
             admit(AuditPipeline.minimumInputCost)
             return InputResult(path: path, problem: problem)
         case .file(let path, let inTree):
-            let noFollow = inTree && !walker.options.followSymlinks
+            // A file found in a folder is opened with O_NOFOLLOW unless links are followed (a swap after
+            // the listing is not read). Its cost is admitted once its size is known, before it is read.
             var admitted = false
-            let outcome = FileReader.load(path: path, limit: walker.options.maxFileSize, noFollow: noFollow) { size in
+            let outcome = FileReader.load(
+                path: path, limit: walker.options.maxFileSize, noFollow: inTree && !walker.options.followSymlinks
+            ) { size in
                 admit(max(size, AuditPipeline.minimumInputCost))
                 admitted = true
             }
@@ -210,6 +186,12 @@ public struct AuditPipeline: Sendable {
 
     private func report(path: String, _ outcome: FileReader.Outcome) -> InputResult {
         switch outcome {
+        case .bytes(let bytes) where bytes.count >= AuditPipeline.trimThreshold:
+            // Big inputs are judged one at a time on one thread: their many small allocations then live
+            // in one malloc arena, trimmed after each, not one arena per worker. (Rendering stays on the
+            // worker: measured, that keeps the peak lower.)
+            let (auditor, decoder, retain) = (auditor, decoder, retainSources)
+            return BigInputLane.shared.run { auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retain) }
         case .bytes(let bytes):
             return auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retainSources)
         case .tooLarge(let size):

@@ -42,8 +42,11 @@ public struct ScanSummary: Sendable {
             ruleApplications[id, default: 0] += count
         }
         for certificate in report.certificates {
-            for id in Set(certificate.findings.map(\.ruleId)) {
-                ruleFailures[id, default: 0] += 1
+            // One count per rule and certificate (the policy may add a rule's finding more than once).
+            let fired = certificate.findings
+            for (position, finding) in fired.enumerated()
+            where !fired[..<position].contains(where: { $0.ruleId == finding.ruleId }) {
+                ruleFailures[finding.ruleId, default: 0] += 1
             }
             for finding in certificate.findings {
                 if finding.suppression == nil {
