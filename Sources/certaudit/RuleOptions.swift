@@ -46,17 +46,18 @@ enum NumericLimits {
     /// --max-file-size: a file is read into memory whole.
     static let maxFileSize = 0...(1 << 30)
 
-    /// For `validate()`: the same check as a validation error (exit status 2, with the usage line).
+    /// For `validate()`: a value out of range is a validation error (exit status 2, with the usage line).
     static func validate(_ value: Int, _ range: ClosedRange<Int>, _ option: String, unit: String = "") throws {
-        guard range.contains(value) else {
-            throw ValidationError("\(option) must be between \(range.lowerBound) and \(range.upperBound)\(unit) (got \(value))")
-        }
+        if let message = outOfRange(value, range, option, unit: unit) { throw ValidationError(message) }
     }
 
+    /// For values that come from the configuration file too, checked once it is read.
     static func check(_ value: Int, _ range: ClosedRange<Int>, _ option: String, unit: String = "") throws {
-        guard range.contains(value) else {
-            throw UsageFailure("\(option) must be between \(range.lowerBound) and \(range.upperBound)\(unit) (got \(value))")
-        }
+        if let message = outOfRange(value, range, option, unit: unit) { throw UsageFailure(message) }
+    }
+
+    private static func outOfRange(_ value: Int, _ range: ClosedRange<Int>, _ option: String, unit: String) -> String? {
+        range.contains(value) ? nil : "\(option) must be between \(range.lowerBound) and \(range.upperBound)\(unit) (got \(value))"
     }
 }
 

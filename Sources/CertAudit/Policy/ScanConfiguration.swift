@@ -79,14 +79,7 @@ public struct ScanConfiguration: Sendable {
                 guard fingerprint != nil || glob != nil else {
                     throw reader.error(item, "a waiver needs 'fingerprint' or 'path' (a glob) to say what it covers")
                 }
-                var expires: UnixTime?
-                if let node = waiver["expires"] {
-                    let text = try reader.string(node, "expires")
-                    guard let date = UnixTime(iso8601: text) else {
-                        throw reader.error(node, "expires is a date, YYYY-MM-DD (got '\(text)')")
-                    }
-                    expires = date
-                }
+                let expires = try waiver["expires"].map { (node) throws(RuleLoadError) in try reader.date(node, "expires") }
                 let reason = try reader.string(waiver["reason"]!, "reason")
                 switch (waiver["rule"], waiver["problem"]) {
                 case (let rule?, nil):

@@ -77,13 +77,8 @@ enum RuleFileLoader {
             throw reader.error(fields["applies"], "a rule file with 'applies:' also says in 'scope:', in words, what its rules apply to")
         }
         // 'at:' pins the time the file's examples hold at (an example that expires soon stays valid).
-        var examplesAt: UnixTime?
-        if let node = fields["at"] {
-            let text = try reader.string(node, "at")
-            guard let time = UnixTime(iso8601: text) else {
-                throw reader.error(node, "at is the time the examples hold at: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (got '\(text)')")
-            }
-            examplesAt = time
+        let examplesAt = try fields["at"].map { (node) throws(RuleLoadError) in
+            try reader.date(node, "at", purpose: " (or YYYY-MM-DDTHH:MM:SSZ): the time the examples hold at")
         }
         var rules: [Rule] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -159,12 +154,9 @@ enum RuleFileLoader {
             node, "a rule", allowed: ruleFields, required: ["id", "title", "severity", "citation", "check", "message"])
         let id = try reader.string(fields["id"]!, "id")
         func date(_ key: String) throws(RuleLoadError) -> UnixTime? {
-            guard let node = fields[key] else { return nil }
-            let text = try reader.string(node, key)
-            guard text.count == 10, let time = UnixTime(iso8601: text) else {
-                throw reader.error(node, "\(key) is a date, YYYY-MM-DD, compared with the certificate's notBefore (got '\(text)')")
+            try fields[key].map { (node) throws(RuleLoadError) in
+                try reader.date(node, key, dateOnly: true, purpose: ", compared with the certificate's notBefore")
             }
-            return time
         }
         let effective = try date("effective")
         let ineffective = try date("ineffective")

@@ -63,6 +63,16 @@ struct YAMLReader {
         return value
     }
 
+    /// A date, `YYYY-MM-DD` (or a time, `YYYY-MM-DDTHH:MM:SSZ`, unless `dateOnly`); `purpose` completes
+    /// the error's sentence.
+    func date(_ node: Node, _ what: String, dateOnly: Bool = false, purpose: String = "") throws(RuleLoadError) -> UnixTime {
+        let text = try string(node, what)
+        guard !dateOnly || text.count == 10, let time = UnixTime(iso8601: text) else {
+            throw error(node, "\(what) is a date, YYYY-MM-DD\(purpose) (got '\(text)')")
+        }
+        return time
+    }
+
     func int(_ node: Node, _ what: String) throws(RuleLoadError) -> Int {
         guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
             throw error(node, "\(what) must be a whole number")
