@@ -672,6 +672,13 @@ def main() -> None:
     expect("tls/good-ec-p256.crt",
            "Best-practice EC P-256 leaf (KU {DS}, 394 days): clean in browser, rfc5280 and cabf profiles", GOOD_EC)
 
+    c, _ = leaf("rsa-ds-only", "rsa-ds.example.com", "rsa2048", ["DS"])
+    out("tls/rsa-ds-only.crt", pem(c))
+    expect("tls/rsa-ds-only.crt",
+           "RSA leaf with KU {digitalSignature} only: fine for TLS 1.3 and ECDHE, fails where the server forces TLS 1.2 "
+           "plain RSA key exchange (browser.negotiated-rsa-ku-lacks-key-encipherment on such a live server)",
+           ("CN=rsa-ds.example.com", ["browser.rsa-ku-lacks-key-encipherment", LONG]))
+
     c, _ = leaf("ec-key-encipherment", "ec-ke.example.com", "p256", ["DS", "KE"])
     out("tls/ec-key-encipherment.crt", pem(c))
     expect("tls/ec-key-encipherment.crt", "EC key with keyEncipherment (meaningless for EC)",
@@ -803,6 +810,29 @@ def main() -> None:
            "since cryptography refuses it)",
            ("CN=negative-serial.example.com", ["rfc5280.serial-number-invalid", LONG]))
 
+    # An issuing CA that expired in 2024, and a leaf it issued: served together, the chain has an
+    # expired intermediate (browser.expired on certificate 2 of the presented chain).
+    old_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "certaudit samples"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, "certaudit Test Expired Issuing CA")])
+    old_key = key("expired-intermediate-ca", "rsa2048")
+    old_ca = build(label="expired-intermediate-ca", subject=old_name, key_=old_key, issuer=(root, root_key),
+                   not_before=d(2020, 1, 1), not_after=d(2024, 1, 1),
+                   exts=[(x509.BasicConstraints(ca=True, path_length=0), True), (ku("DS", "KCS", "CRL"), True)])
+    out("ca/expired-intermediate-ca.crt", pem(old_ca))
+    OLD_SUBJ = "CN=certaudit Test Expired Issuing CA,O=certaudit samples"
+    expect("ca/expired-intermediate-ca.crt", "Issuing CA under the test root that expired on 2024-01-01",
+           (OLD_SUBJ, ["browser.expired"]))
+    c, _ = leaf("issued-by-expired-ca", "old-ca.example.com", "rsa2048", ["DS", "KE"], issuer=(old_ca, old_key),
+                nb=d(2023, 6, 1), na=d(2027, 6, 1))
+    out("tls/issued-by-expired-ca.crt", pem(c))
+    expect("tls/issued-by-expired-ca.crt",
+           "Valid leaf (2023-06-01 to 2027-06-01) issued by the expired issuing CA; clean on its own",
+           ("CN=old-ca.example.com", [LONG]))
+    out("bundle/chain-expired-intermediate.pem", pem(c) + pem(old_ca))
+    expect("bundle/chain-expired-intermediate.pem",
+           "Leaf issued-by-expired-ca and its issuing CA, expired on 2024-01-01: an expired intermediate",
+           ("CN=old-ca.example.com", [LONG]), (OLD_SUBJ, ["browser.expired"]))
+
     # ---------------- Bundles and containers ----------------
     chain = [good_rsa, inter, root]
     out("bundle/chain-with-text.pem", chain_with_text(chain))
@@ -818,6 +848,16 @@ def main() -> None:
     expect("bundle/chain-out-of-order.pem",
            "Leaf, root, issuing CA: out of issuing order (judged as a presented chain, browser.chain-out-of-order)",
            GOOD_RSA, (ROOT_SUBJ, []), (INT_SUBJ, []))
+
+    # The leaf's signature with its last octet flipped: names and key identifiers still chain, the
+    # signature does not verify (browser.chain-bad-signature, judged as a presented chain).
+    bad_leaf = bytearray(der(good_rsa))
+    bad_leaf[-1] ^= 0x01
+    out("bundle/chain-bad-signature.pem", pem_from_der(bytes(bad_leaf)) + pem(inter) + pem(root))
+    expect("bundle/chain-bad-signature.pem",
+           "Leaf (good-rsa with one signature octet flipped), issuing CA, root: the leaf's signature does not "
+           "verify with the issuing CA's key (browser.chain-bad-signature on a presented chain)",
+           GOOD_RSA, (INT_SUBJ, []), (ROOT_SUBJ, []))
 
     ec_chain = [good_ec, inter, root]
     with tempfile.TemporaryDirectory() as tmp:

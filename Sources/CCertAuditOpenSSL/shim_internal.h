@@ -7,4 +7,12 @@
 /// Writes "what: <OpenSSL's last error>" (or just "what") into `out` and clears OpenSSL's error queue.
 void ca_describe_error(char *out, size_t size, const char *what);
 
+/// Milliseconds left until `deadline` (on `ca_monotonic_ms`'s clock), for poll(); 0 once it has passed.
+int ca_remaining_ms(long long deadline);
+
+/// Runs a STARTTLS exchange (`kind`, a `ca_starttls`) on a connected non-blocking socket before the
+/// deadline. Returns 1 when the server is ready for the ClientHello; else 0 with `message` set and
+/// `*failure` (a `ca_tls_failure`) CA_TLS_TIMEOUT or CA_TLS_STARTTLS.
+int ca_starttls_run(int fd, int kind, long long deadline, char *message, size_t size, int *failure);
+
 #endif

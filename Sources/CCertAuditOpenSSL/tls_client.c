@@ -7,6 +7,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,18 +19,18 @@
 #include <time.h>
 #include <unistd.h>
 
-/// Milliseconds on the monotonic clock.
-static long long now_ms(void) {
+long long ca_monotonic_ms(void) {
     struct timespec clock;
     clock_gettime(CLOCK_MONOTONIC, &clock);
     return (long long)clock.tv_sec * 1000 + clock.tv_nsec / 1000000;
 }
 
-/// What is left of the deadline, in milliseconds for poll(); 0 once it has passed.
-static int remaining(long long deadline) {
-    long long left = deadline - now_ms();
+int ca_remaining_ms(long long deadline) {
+    long long left = deadline - ca_monotonic_ms();
     return left <= 0 ? 0 : (left > 2147483647 ? 2147483647 : (int)left);
 }
+
+#define remaining ca_remaining_ms
 
 // ---------------------------------------------------------------------------------------------------
 // Name resolution within the deadline: getaddrinfo() blocks for as long as the resolver likes, so it runs
@@ -265,50 +267,109 @@ static int drive(SSL *ssl, int fd, long long deadline) {
     }
 }
 
-int ca_tls_fetch_chain(const char *host, const char *port, const char *server_name, int timeout_ms,
-                       ca_tls_chain *out) {
-    memset(out, 0, sizeof(*out));
-    ca_openssl_init();
-    ERR_clear_error();
-    // One deadline for the whole exchange: resolution, connect, handshake and chain.
-    long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 1);
-    int fd = connect_before(host, port, deadline, out->message, sizeof(out->message), &out->failure);
-    if (fd < 0) {
-        return 0;
-    }
-    int ok = 0;
-    pthread_once(&method_once, make_method);
-    SSL_CTX *context = SSL_CTX_new(TLS_client_method());
-    SSL *ssl = context ? SSL_new(context) : NULL;
-    BIO *bio = nosignal_method ? BIO_new(nosignal_method) : NULL;
-    if (ssl == NULL || bio == NULL) {
-        BIO_free(bio);
-        ca_describe_error(out->message, sizeof(out->message), "cannot set up TLS");
-        out->failure = CA_TLS_SETUP;
-        goto done;
-    }
-    BIO_set_fd(bio, fd, BIO_NOCLOSE);
-    SSL_set_bio(ssl, bio, bio);  // the SSL owns the BIO now
-    // Audit, do not trust-check: accept whatever chain the server presents, and still reach TLS 1.0
-    // servers with weak settings (the rules judge them).
+// ---------------------------------------------------------------------------------------------------
+// What the ClientHello offers.
+
+/// Chrome/Edge's TLS 1.2 suites, in Chrome's order (Chromium 156's ClientHello).
+static const char chrome_tls12[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA:AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA";
+static const char chrome_ecdhe[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA";
+static const char chrome_rsa[] = "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA";
+static const char chrome_tls13[] = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+/// Chrome's signature algorithms (no SHA-1, no P-521).
+static const char chrome_sigalgs[] =
+    "ECDSA+SHA256:rsa_pss_rsae_sha256:RSA+SHA256:ECDSA+SHA384:rsa_pss_rsae_sha384:RSA+SHA384:"
+    "rsa_pss_rsae_sha512:RSA+SHA512";
+/// Chrome's groups OpenSSL 3.0 has (not the post-quantum hybrid).
+static const char chrome_groups[] = "X25519:P-256:P-384";
+
+/// Sets what `offer` puts in the ClientHello. Returns 1, or 0 when OpenSSL refused a list.
+static int configure(SSL_CTX *context, SSL *ssl, ca_tls_offer offer, int alpn_http) {
+    // Audit, do not trust-check: accept whatever chain the server presents (the rules judge it), and
+    // reach weak servers (security level 0).
     SSL_CTX_set_verify(context, SSL_VERIFY_NONE, NULL);
     SSL_CTX_set_security_level(context, 0);
-    SSL_CTX_set_min_proto_version(context, TLS1_VERSION);
-    if (server_name != NULL) {
-        SSL_set_tlsext_host_name(ssl, server_name);
-    }
-    int driven = drive(ssl, fd, deadline);
-    if (driven != 1) {
-        out->failure = driven < 0 ? CA_TLS_TIMEOUT : CA_TLS_HANDSHAKE;
-        if (driven < 0) {
-            snprintf(out->message, sizeof(out->message), "TLS handshake failed: timed out after %d ms", timeout_ms);
-        } else if (ERR_peek_last_error() != 0) {
-            ca_describe_error(out->message, sizeof(out->message), "TLS handshake failed");
-        } else {
-            snprintf(out->message, sizeof(out->message), "TLS handshake failed: the server closed the connection");
+    SSL_set_options(ssl, SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
+    int ok = 1;
+    switch (offer) {
+    case CA_OFFER_CHROME:
+        ok &= SSL_set_min_proto_version(ssl, TLS1_2_VERSION) && SSL_set_max_proto_version(ssl, TLS1_3_VERSION);
+        ok &= SSL_set_cipher_list(ssl, chrome_tls12) && SSL_set_ciphersuites(ssl, chrome_tls13);
+        ok &= SSL_set1_sigalgs_list(ssl, chrome_sigalgs) && SSL_set1_groups_list(ssl, chrome_groups);
+        if (alpn_http) {
+            static const unsigned char alpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+            ok &= SSL_set_alpn_protos(ssl, alpn, sizeof(alpn)) == 0;
         }
-        goto done;
+        break;
+    case CA_OFFER_TLS13:
+        ok &= SSL_set_min_proto_version(ssl, TLS1_3_VERSION) && SSL_set_max_proto_version(ssl, TLS1_3_VERSION);
+        ok &= SSL_set_ciphersuites(ssl, chrome_tls13) && SSL_set1_groups_list(ssl, chrome_groups);
+        ok &= SSL_set1_sigalgs_list(ssl, chrome_sigalgs);
+        break;
+    case CA_OFFER_TLS12_ECDHE:
+        ok &= SSL_set_min_proto_version(ssl, TLS1_2_VERSION) && SSL_set_max_proto_version(ssl, TLS1_2_VERSION);
+        ok &= SSL_set_cipher_list(ssl, chrome_ecdhe) && SSL_set1_groups_list(ssl, chrome_groups);
+        ok &= SSL_set1_sigalgs_list(ssl, chrome_sigalgs);
+        break;
+    case CA_OFFER_TLS12_RSA:
+        ok &= SSL_set_min_proto_version(ssl, TLS1_2_VERSION) && SSL_set_max_proto_version(ssl, TLS1_2_VERSION);
+        ok &= SSL_set_cipher_list(ssl, chrome_rsa);
+        break;
+    case CA_OFFER_LEGACY:
+    default:
+        ok &= SSL_set_min_proto_version(ssl, TLS1_VERSION) && SSL_set_max_proto_version(ssl, TLS1_2_VERSION);
+        ok &= SSL_set_cipher_list(ssl, "ALL:@SECLEVEL=0");
+        break;
     }
+    return ok;
+}
+
+/// The key exchange and its group, from the cipher and the server's ephemeral key.
+static void describe_key_exchange(SSL *ssl, ca_tls_chain *out) {
+    EVP_PKEY *ephemeral = NULL;
+    if (SSL_get_peer_tmp_key(ssl, &ephemeral) && ephemeral != NULL) {
+        int type = EVP_PKEY_get_base_id(ephemeral);
+        if (type == EVP_PKEY_X25519) {
+            snprintf(out->group, sizeof(out->group), "x25519");
+        } else if (type == EVP_PKEY_X448) {
+            snprintf(out->group, sizeof(out->group), "x448");
+        } else {
+            size_t length = 0;
+            if (!EVP_PKEY_get_utf8_string_param(ephemeral, OSSL_PKEY_PARAM_GROUP_NAME, out->group, sizeof(out->group),
+                                                &length)) {
+                snprintf(out->group, sizeof(out->group), "%s-%d", type == EVP_PKEY_DH ? "dh" : "unknown",
+                         EVP_PKEY_get_bits(ephemeral));
+            }
+        }
+        EVP_PKEY_free(ephemeral);
+    }
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
+    int kx = cipher ? SSL_CIPHER_get_kx_nid(cipher) : NID_undef;
+    const char *name;
+    if (kx == NID_kx_any) {
+        // TLS 1.3: (EC)DHE by the group; ffdhe groups are finite-field.
+        name = strncmp(out->group, "ffdhe", 5) == 0 || strncmp(out->group, "dh-", 3) == 0 ? "dhe" : "ecdhe";
+    } else if (kx == NID_kx_ecdhe || kx == NID_kx_ecdhe_psk) {
+        name = "ecdhe";
+    } else if (kx == NID_kx_dhe || kx == NID_kx_dhe_psk) {
+        name = "dhe";
+    } else if (kx == NID_kx_rsa) {
+        name = "rsa";
+    } else if (kx == NID_kx_psk || kx == NID_kx_rsa_psk) {
+        name = "psk";
+    } else {
+        name = "other";
+    }
+    snprintf(out->key_exchange, sizeof(out->key_exchange), "%s", name);
+}
+
+/// Copies the presented chain (DER, leaf first) into `out`.
+static void copy_chain(SSL *ssl, ca_tls_chain *out) {
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
     int count = chain ? sk_X509_num(chain) : 0;
     out->certs = calloc((size_t)(count > 0 ? count : 1), sizeof(ca_p12_cert));
@@ -325,8 +386,66 @@ int ca_tls_fetch_chain(const char *host, const char *port, const char *server_na
         }
         OPENSSL_free(der);
     }
+}
+
+int ca_tls_handshake(const ca_tls_request *request, ca_tls_chain *out) {
+    memset(out, 0, sizeof(*out));
+    ca_openssl_init();
+    ERR_clear_error();
+    long long deadline = request->deadline_ms;
+    int fd = connect_before(request->host, request->port, deadline, out->message, sizeof(out->message), &out->failure);
+    if (fd < 0) {
+        return 0;
+    }
+    if (request->starttls != CA_STARTTLS_NONE) {
+        int failure = CA_TLS_STARTTLS;
+        if (!ca_starttls_run(fd, request->starttls, deadline, out->message, sizeof(out->message), &failure)) {
+            out->failure = (ca_tls_failure)failure;
+            close(fd);
+            return 0;
+        }
+    }
+    int ok = 0;
+    pthread_once(&method_once, make_method);
+    SSL_CTX *context = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = context ? SSL_new(context) : NULL;
+    BIO *bio = nosignal_method ? BIO_new(nosignal_method) : NULL;
+    if (ssl == NULL || bio == NULL || !configure(context, ssl, request->offer, request->alpn_http)) {
+        BIO_free(bio);
+        ca_describe_error(out->message, sizeof(out->message), "cannot set up TLS");
+        out->failure = CA_TLS_SETUP;
+        goto done;
+    }
+    BIO_set_fd(bio, fd, BIO_NOCLOSE);
+    SSL_set_bio(ssl, bio, bio);  // the SSL owns the BIO now
+    if (request->server_name != NULL) {
+        SSL_set_tlsext_host_name(ssl, request->server_name);
+    }
+    int driven = drive(ssl, fd, deadline);
+    if (driven != 1) {
+        out->failure = driven < 0 ? CA_TLS_TIMEOUT : CA_TLS_HANDSHAKE;
+        if (driven < 0) {
+            snprintf(out->message, sizeof(out->message), "TLS handshake failed: timed out");
+        } else if (ERR_peek_last_error() != 0) {
+            ca_describe_error(out->message, sizeof(out->message), "TLS handshake failed");
+        } else {
+            snprintf(out->message, sizeof(out->message), "TLS handshake failed: the server closed the connection");
+        }
+        goto done;
+    }
+    if (request->want_chain) {
+        copy_chain(ssl, out);
+    }
     snprintf(out->protocol, sizeof(out->protocol), "%s", SSL_get_version(ssl));
     snprintf(out->cipher, sizeof(out->cipher), "%s", SSL_get_cipher_name(ssl));
+    describe_key_exchange(ssl, out);
+    const unsigned char *selected = NULL;
+    unsigned int selected_length = 0;
+    SSL_get0_alpn_selected(ssl, &selected, &selected_length);
+    if (selected != NULL && selected_length < sizeof(out->alpn)) {
+        memcpy(out->alpn, selected, selected_length);
+        out->alpn[selected_length] = '\0';
+    }
     out->failure = CA_TLS_OK;
     ok = 1;
     SSL_shutdown(ssl);  // one non-blocking attempt: close_notify if the socket takes it, never a wait

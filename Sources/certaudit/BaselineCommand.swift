@@ -21,7 +21,7 @@ struct BaselineCommand: ParsableCommand {
             let prepared = try options.prepare()
             var baseline = Baseline()
             var unreadable = 0
-            _ = prepared.pipeline.run(options.input.inputs) { report, _ in
+            _ = prepared.pipeline.run(prepared.inputs) { report, _ in
                 baseline.add(report)
                 unreadable += report.problems.count
             }

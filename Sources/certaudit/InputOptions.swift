@@ -5,9 +5,23 @@ import CertAudit
 /// which files of a folder, how large, through symbolic links or not, and how long each may take.
 struct InputOptions: ParsableArguments {
     @Argument(
-        help: "Files or folders (folders recursively); '-' reads standard input; tls://host[:port] or https://host[:port] reads what a live server presents.",
+        help: "Files or folders (folders recursively); '-' reads standard input; tls://host[:port], https://…, or STARTTLS smtp:// submission:// imap:// pop3:// ldap:// ftp:// postgres:// read what a live server presents; tls://A.B.C.D/N[:port] every address of an IPv4 range.",
         transform: { try ScanInput(argument: $0) })
-    var inputs: [ScanInput]
+    var arguments: [ScanInput] = []
+
+    @Option(
+        name: .customLong("targets"),
+        help: "Read endpoints from this file (repeatable): one per line (# comments; host:port means tls://), Prometheus file_sd JSON, or nmap -oG output.")
+    var targetFiles: [String] = []
+
+    @Option(help: "Endpoints read at once (1-1024).")
+    var concurrency: Int = 64
+
+    @Option(help: "Judge presented chains against these anchors: a PEM bundle or a folder of PEM files (default: the system bundle).")
+    var trustStore: String?
+
+    @Flag(help: "One handshake per endpoint (Chrome's offer) instead of also probing TLS 1.2 ECDHE and plain RSA key exchange alone (the tls.accepts.* facts).")
+    var noProbes = false
 
     @Option(name: .customLong("include"), help: "Only read files matching this glob (repeatable).")
     var includes: [String] = []
@@ -21,18 +35,54 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Skip files larger than this (bytes, or with a K, M or G suffix; at most 1G).")
     var maxFileSize: String = "10M"
 
-    @Option(help: "Seconds allowed for a whole tls:// exchange: resolution, connect, handshake and chain.")
+    @Option(help: "Seconds allowed for the whole exchange with one endpoint: resolution, connect, STARTTLS, every handshake.")
     var timeout: Int = 10
 
     @Option(help: "Seconds allowed for one file (PKCS#12 password attempts, certificates judged); past it the file is an error.")
     var fileTimeout: Int = 30
 
     mutating func validate() throws {
+        if arguments.isEmpty && targetFiles.isEmpty {
+            throw ValidationError("name at least one input (a file, a folder, '-', an endpoint) or --targets FILE")
+        }
+        try NumericLimits.validate(concurrency, NumericLimits.concurrency, "--concurrency")
         guard let size = ByteSize.parse(maxFileSize), NumericLimits.maxFileSize.contains(size) else {
             throw ValidationError("--max-file-size takes a number of bytes up to 1G, e.g. 10M or 524288 (got '\(maxFileSize)')")
         }
         try NumericLimits.validate(timeout, NumericLimits.timeoutSeconds, "--timeout", unit: " seconds")
         try NumericLimits.validate(fileTimeout, NumericLimits.fileTimeoutSeconds, "--file-timeout", unit: " seconds")
+    }
+
+    /// The inputs named on the command line, then the endpoints of every --targets file.
+    func inputs() throws -> [ScanInput] {
+        var inputs = arguments
+        for file in targetFiles {
+            do {
+                inputs += try TargetList.read(file)
+            } catch {
+                throw UsageFailure(error.description)
+            }
+        }
+        return inputs
+    }
+
+    /// The trust store presented chains are judged against; nil when no input is an endpoint.
+    func loadTrustStore(for inputs: [ScanInput]) throws -> TrustStore? {
+        guard inputs.contains(where: \.isEndpoint) else { return nil }
+        guard let trustStore else { return TrustStore.system() }
+        do {
+            return try TrustStore.load(trustStore)
+        } catch {
+            throw UsageFailure(error.description)
+        }
+    }
+
+    /// Applies the endpoint options to a pipeline.
+    func configureEndpoints(_ pipeline: inout AuditPipeline, inputs: [ScanInput]) throws {
+        pipeline.endpointTimeoutMilliseconds = timeout * 1000
+        pipeline.endpointConcurrency = concurrency
+        pipeline.endpointProbes = !noProbes
+        pipeline.auditor.trustStore = try loadTrustStore(for: inputs)
     }
 
     /// The walk, with the configuration file's globs where no flag was given.

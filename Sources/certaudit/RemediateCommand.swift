@@ -95,7 +95,8 @@ struct RemediateCommand: ParsableCommand {
 
     func run() throws {
         let catalog = try ruleOptions.loadCatalog(parameters: Set(EvaluationContext.defaultParameters.keys))
-        let besideInputs = input.inputs.lazy.compactMap(\.filePath).first.map(Self.folder(of:)) ?? "."
+        let inputs = try input.inputs()
+        let besideInputs = inputs.lazy.compactMap(\.filePath).first.map(Self.folder(of:)) ?? "."
         let passwords = try password.candidates()
         var request = try RemediationSetup.request(
             catalog: catalog, profile: profile, now: clock.now,
@@ -103,6 +104,7 @@ struct RemediateCommand: ParsableCommand {
             manifestFolder: output ?? (inPlace ? besideInputs : "certaudit-remediated"))
         request.walk = input.walkOptions()
         request.endpointTimeoutMilliseconds = input.timeout * 1000
+        request.endpointConcurrency = input.concurrency
         request.fileTimeoutSeconds = input.fileTimeout
         request.declaredVendors = try vendorOptions.declared(catalog: catalog, configured: nil)
         request.keyMode = key
@@ -119,7 +121,7 @@ struct RemediateCommand: ParsableCommand {
         if let caCert, let caKey {
             request.authority = try RemediationSetup.authority(certificate: caCert, key: caKey, passwords: passwords)
         }
-        let result = Remediator(request: request).run(input.inputs)
+        let result = Remediator(request: request).run(inputs)
         RemediationOutput.print(result, dryRun: dryRun)
         if !result.failed.isEmpty {
             throw ExitCode(1)

@@ -38,6 +38,7 @@ struct RuleOptions: ParsableArguments {
 /// out of range is a usage error naming the range, never an arithmetic trap).
 enum NumericLimits {
     static let timeoutSeconds = 1...86_400
+    static let concurrency = 1...1024
     static let fileTimeoutSeconds = 1...86_400
     static let expiryDays = 0...36_500
     static let keepRuns = 1...1_000_000

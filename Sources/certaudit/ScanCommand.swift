@@ -59,7 +59,7 @@ struct ScanCommand: ParsableCommand {
             failOn = try FailOnArgument.configured(configured)
         }
         var session = ScanSession(
-            pipeline: prepared.pipeline, inputs: options.input.inputs, rules: prepared.rules, referenceTime: prepared.now,
+            pipeline: prepared.pipeline, inputs: prepared.inputs, rules: prepared.rules, referenceTime: prepared.now,
             failOn: failOn.threshold)
         session.main = .init(format: format.format, path: output)
         session.reports = reports.map { .init(format: $0.format, path: $0.path) }

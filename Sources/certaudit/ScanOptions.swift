@@ -38,6 +38,8 @@ struct ScanOptions: ParsableArguments {
     struct Prepared {
         var pipeline: AuditPipeline
         var rules: [Rule]
+        /// The command line's inputs and the endpoints of its --targets files.
+        var inputs: [ScanInput]
         var now: UnixTime
         var configuration: ScanConfiguration?
         /// The configuration file applied, for the reports.
@@ -46,7 +48,8 @@ struct ScanOptions: ParsableArguments {
 
     func prepare() throws -> Prepared {
         var configuration: ScanConfiguration?
-        let configurationPath = noConfig ? nil : (config ?? ScanConfiguration.locate(inputs: input.inputs))
+        let inputs = try input.inputs()
+        let configurationPath = noConfig ? nil : (config ?? ScanConfiguration.locate(inputs: inputs))
         if let path = configurationPath {
             do {
                 configuration = try ScanConfiguration.load(path)
@@ -82,8 +85,8 @@ struct ScanOptions: ParsableArguments {
                 context: EvaluationContext(
                     now: now, parameters: parameters,
                     declaredVendors: try vendorOptions.declared(catalog: catalog, configured: configuration?.vendors))))
-        pipeline.endpointTimeoutMilliseconds = input.timeout * 1000
+        try input.configureEndpoints(&pipeline, inputs: inputs)
         return Prepared(
-            pipeline: pipeline, rules: rules, now: now, configuration: configuration, configurationPath: configurationPath)
+            pipeline: pipeline, rules: rules, inputs: inputs, now: now, configuration: configuration, configurationPath: configurationPath)
     }
 }

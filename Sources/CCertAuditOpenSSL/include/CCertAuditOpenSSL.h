@@ -105,33 +105,71 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
 
 void ca_p12_contents_free(ca_p12_contents *contents);
 
-/// Why `ca_tls_fetch_chain` failed.
+/// Why `ca_tls_handshake` failed.
 typedef enum {
     CA_TLS_OK = 0,
     CA_TLS_RESOLVE = 1,    ///< the name did not resolve
     CA_TLS_CONNECT = 2,    ///< no TCP connection
-    CA_TLS_TIMEOUT = 3,    ///< the deadline passed (resolution, connect or handshake)
+    CA_TLS_TIMEOUT = 3,    ///< the deadline passed (resolution, connect, STARTTLS or handshake)
     CA_TLS_SETUP = 4,      ///< OpenSSL objects could not be made
     CA_TLS_HANDSHAKE = 5,  ///< the handshake failed or the server closed the connection
+    CA_TLS_STARTTLS = 6,   ///< the plaintext protocol did not lead to TLS (refused, garbage, closed)
 } ca_tls_failure;
+
+/// What the ClientHello offers.
+typedef enum {
+    /// What Chrome/Edge offer: TLS 1.3 and 1.2, Chrome's TLS 1.2 suites in Chrome's order, groups X25519,
+    /// P-256, P-384, Chrome's signature algorithms, ALPN h2 and http/1.1 (with `alpn_http`).
+    CA_OFFER_CHROME = 0,
+    CA_OFFER_TLS13 = 1,         ///< TLS 1.3 alone
+    CA_OFFER_TLS12_ECDHE = 2,   ///< TLS 1.2 alone, Chrome's ECDHE suites alone
+    CA_OFFER_TLS12_RSA = 3,     ///< TLS 1.2 alone, Chrome's plain-RSA key exchange suites alone
+    CA_OFFER_LEGACY = 4,        ///< TLS 1.0 to 1.2, every suite OpenSSL has (security level 0)
+} ca_tls_offer;
+
+/// The plaintext exchange before the handshake.
+typedef enum {
+    CA_STARTTLS_NONE = 0,   ///< implicit TLS
+    CA_STARTTLS_SMTP = 1,   ///< RFC 3207 (also submission)
+    CA_STARTTLS_IMAP = 2,   ///< RFC 3501 §6.2.1
+    CA_STARTTLS_POP3 = 3,   ///< RFC 2595 §4 (STLS)
+    CA_STARTTLS_LDAP = 4,   ///< RFC 4511 §4.14 (StartTLS extended operation)
+    CA_STARTTLS_FTP = 5,    ///< RFC 4217 (AUTH TLS)
+    CA_STARTTLS_POSTGRES = 6,  ///< PostgreSQL SSLRequest
+} ca_starttls;
+
+typedef struct {
+    const char *host;          ///< name or address
+    const char *port;
+    const char *server_name;   ///< SNI; NULL for none
+    ca_starttls starttls;
+    ca_tls_offer offer;
+    int alpn_http;             ///< offer ALPN h2, http/1.1 (with CA_OFFER_CHROME)
+    int want_chain;            ///< copy the presented chain into the result
+    long long deadline_ms;     ///< on `ca_monotonic_ms`'s clock: bounds the whole exchange, DNS included
+} ca_tls_request;
 
 /// The certificate chain a TLS server presents, and what the handshake negotiated.
 typedef struct {
     ca_p12_cert *certs;    ///< in the order the server sent them (leaf first); friendly_name unused
     size_t count;
     char protocol[32];     ///< e.g. "TLSv1.3"
-    char cipher[128];      ///< e.g. "TLS_AES_256_GCM_SHA384"
+    char cipher[128];      ///< OpenSSL's name, e.g. "TLS_AES_256_GCM_SHA384", "ECDHE-RSA-AES128-GCM-SHA256"
+    char key_exchange[16]; ///< "ecdhe", "dhe", "rsa", "psk" or "other"
+    char group[32];        ///< the key exchange group ("x25519", "prime256v1", "ffdhe2048"…); empty for RSA
+    char alpn[32];         ///< the protocol the server selected by ALPN; empty when none
     char message[256];     ///< the reason when the function returns 0
     ca_tls_failure failure;  ///< its kind when the function returns 0
 } ca_tls_chain;
 
-/// Connects to host:port (name or address), sends `server_name` as SNI when not NULL, completes a TLS
-/// handshake without judging trust (the audit does that), and returns the presented chain. One deadline,
-/// `timeout_ms` from the call, bounds the whole exchange: name resolution, connect, handshake and chain
-/// (a server that sends one byte at a time cannot stretch it). Never raises SIGPIPE. Returns 1 on success.
-/// Always call `ca_tls_chain_free` afterwards.
-int ca_tls_fetch_chain(const char *host, const char *port, const char *server_name, int timeout_ms,
-                       ca_tls_chain *out);
+/// Milliseconds on the monotonic clock the deadlines use.
+long long ca_monotonic_ms(void);
+
+/// Connects to host:port, runs the STARTTLS exchange if any, and completes a TLS handshake with the
+/// requested offer without judging trust (the audit does that). One deadline bounds the whole exchange:
+/// name resolution, connect, STARTTLS, handshake and chain (a server that sends one byte at a time cannot
+/// stretch it). Never raises SIGPIPE. Returns 1 on success. Always call `ca_tls_chain_free` afterwards.
+int ca_tls_handshake(const ca_tls_request *request, ca_tls_chain *out);
 
 void ca_tls_chain_free(ca_tls_chain *chain);
 

@@ -13,6 +13,9 @@ public struct AuditedCertificate: Sendable {
     public var products: [ProductMatch]
     /// Sorted: most severe first, then by rule id.
     public var findings: [Finding]
+    /// For a certificate a live server presented: its place in the chain, the chain checks and the
+    /// handshake.
+    public var presentation: Presentation? = nil
 
     public var worstSeverity: Severity? {
         findings.first?.severity

@@ -3,11 +3,14 @@ public struct Auditor: Sendable {
     public var rules: [Rule]
     public var products: [ProductCatalog]
     public var context: EvaluationContext
+    /// What presented chains are judged against (`chain.trust`); nil: trust is not judged.
+    public var trustStore: TrustStore?
 
-    public init(rules: [Rule], products: [ProductCatalog], context: EvaluationContext) {
+    public init(rules: [Rule], products: [ProductCatalog], context: EvaluationContext, trustStore: TrustStore? = nil) {
         self.rules = rules
         self.products = products
         self.context = context
+        self.trustStore = trustStore
     }
 
     /// What the rules said about one certificate, and the role they judged it in.
@@ -96,7 +99,10 @@ public struct Auditor: Sendable {
             }
         }
         let presented = parsed.allSatisfy { $0.0.container == .presented } && !parsed.isEmpty
-        let presentations = presented ? Presentation.chain(parsed.map(\.1)) : []
+        let presentations =
+            presented
+            ? Presentation.chain(
+                parsed.map(\.1), handshake: decoded.handshake, ders: parsed.map(\.0.der), trustStore: trustStore) : []
         var applications = Array(repeating: 0, count: rules.count)
         for (position, (extracted, facts)) in parsed.enumerated() {
             let verdict = audit(
@@ -106,7 +112,8 @@ public struct Auditor: Sendable {
                 AuditedCertificate(
                     index: report.certificates.count, container: extracted.container, location: extracted.location,
                     friendlyName: extracted.friendlyName, facts: facts, role: verdict.role, roleBasis: verdict.roleBasis,
-                    products: verdict.products, findings: verdict.findings))
+                    products: verdict.products, findings: verdict.findings,
+                    presentation: presented ? presentations[position] : nil))
         }
         for (rule, count) in zip(rules, applications) where count > 0 {
             report.ruleApplications[rule.id] = count

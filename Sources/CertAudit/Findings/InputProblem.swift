@@ -70,6 +70,8 @@ public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
         case tlsSetup = "tls.setup"
         case tlsHandshake = "tls.handshake"
         case tlsNoCertificate = "tls.no-certificate"
+        case tlsStartTLS = "tls.starttls"
+        case targetInvalid = "target.invalid"
 
         public static func < (lhs: Code, rhs: Code) -> Bool {
             lhs.rawValue < rhs.rawValue
@@ -106,10 +108,12 @@ public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
             case .tooManyProblems: "more problems in one input than are listed"
             case .tlsResolve: "the endpoint's host name did not resolve"
             case .tlsConnect: "no TCP connection to the endpoint"
-            case .tlsTimeout: "the endpoint's exchange took longer than --timeout"
+            case .tlsTimeout: "the endpoint's exchange (DNS, connect, STARTTLS, handshakes) took longer than --timeout"
             case .tlsSetup: "TLS could not be set up locally"
             case .tlsHandshake: "the TLS handshake failed"
             case .tlsNoCertificate: "the server presented no certificate"
+            case .tlsStartTLS: "the plaintext protocol (SMTP, IMAP, POP3, LDAP, FTP, PostgreSQL) did not lead to TLS"
+            case .targetInvalid: "a line of a --targets file names no endpoint"
             }
         }
     }

@@ -39,6 +39,8 @@ public struct RemediationRequest: Sendable {
     public var walk = WalkOptions()
     /// Bound for a whole `tls://` exchange, and each input's time budget (`--timeout`, `--file-timeout`).
     public var endpointTimeoutMilliseconds = 10_000
+    /// Endpoints read at once.
+    public var endpointConcurrency = 64
     public var fileTimeoutSeconds: Int? = 30
     /// Folder for the manifest (`remediation.json`).
     public var manifestFolder: String

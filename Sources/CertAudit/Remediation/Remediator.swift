@@ -54,6 +54,7 @@ public struct Remediator: Sendable {
         var pipeline = AuditPipeline(walker: InputWalker(options: request.walk), decoder: decoder, auditor: auditor)
         pipeline.retainSources = true
         pipeline.endpointTimeoutMilliseconds = request.endpointTimeoutMilliseconds
+        pipeline.endpointConcurrency = request.endpointConcurrency
         let roots = inputs.compactMap(\.filePath)
         var files: [FileWork] = []
         _ = pipeline.run(inputs) { audited, _ in
@@ -89,7 +90,8 @@ public struct Remediator: Sendable {
         case .standardInput:
             return "stdin.pem"
         case .endpoint:
-            let name = audited.path.dropFirst("tls://".count).map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
+            let address = audited.path.range(of: "://").map { audited.path[$0.upperBound...] } ?? audited.path[...]
+            let name = address.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
             return "endpoints/" + String(name) + ".pem"
         }
     }

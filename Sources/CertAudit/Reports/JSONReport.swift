@@ -52,6 +52,36 @@ public final class JSONReport: ReportWriter {
         }
     }
 
+    /// `"chain": {position, count, issuer, signature, trust}` and, for a live server,
+    /// `"tls": {protocol, cipher, keyExchange, group, alpn, chromeCompatible, accepts, requestedName}`.
+    static func writePresentation(_ presentation: Presentation, into json: inout JSONWriter) {
+        json.key("chain")
+        json.beginObject()
+        json.field("position", presentation.index + 1)
+        json.field("count", presentation.count)
+        json.field("issuer", presentation.issuer.rawValue)
+        json.field("signature", presentation.signature.rawValue)
+        json.field("trust", presentation.trust.rawValue)
+        json.endObject()
+        guard let handshake = presentation.handshake else { return }
+        json.key("tls")
+        json.beginObject()
+        json.field("protocol", handshake.protocolVersion.rawValue)
+        json.field("cipher", handshake.cipher)
+        json.field("keyExchange", handshake.keyExchange.rawValue)
+        json.field("group", handshake.group)
+        json.field("alpn", handshake.alpn)
+        json.field("chromeCompatible", handshake.chromeCompatible)
+        json.key("accepts")
+        json.beginObject()
+        json.field("tls13", handshake.acceptsTLS13)
+        json.field("ecdhe", handshake.acceptsECDHE)
+        json.field("rsaKeyExchange", handshake.acceptsRSAKeyExchange)
+        json.endObject()
+        json.field("requestedName", handshake.requestedName)
+        json.endObject()
+    }
+
     static func writeCertificate(_ certificate: AuditedCertificate, path: String, into json: inout JSONWriter) {
         let facts = certificate.facts
         json.beginObject()
@@ -79,6 +109,9 @@ public final class JSONReport: ReportWriter {
         json.endObject()
         json.field("signatureAlgorithm", facts.signatureAlgorithm.name)
         json.field("signatureHash", facts.signatureAlgorithm.hash.rawValue)
+        if let presentation = certificate.presentation {
+            writePresentation(presentation, into: &json)
+        }
         json.key("keyUsage")
         if let keyUsage = facts.keyUsage {
             json.strings(keyUsage.bits.names)

@@ -57,7 +57,17 @@ public final class TextReport: ReportWriter {
         guard interesting || (verbose && (!report.certificates.isEmpty || report.skipReason != nil)) else { return "" }
         // Every piece of text from the input is escaped: see TerminalText.
         let escape = TerminalText.escape
-        text += (paint(escape(report.path), "1", color: color) + "\n")
+        text += paint(escape(report.path), "1", color: color)
+        if let handshake = report.certificates.first?.presentation?.handshake {
+            // What the server negotiated with Chrome's offer, and which key exchanges it takes alone.
+            var accepts: [String] = []
+            if handshake.acceptsTLS13 { accepts.append("TLS 1.3") }
+            if handshake.acceptsECDHE { accepts.append("TLS 1.2 ECDHE") }
+            if handshake.acceptsRSAKeyExchange { accepts.append("TLS 1.2 plain RSA") }
+            text += " · " + escape(handshake.chromeCompatible ? handshake.summary : "refuses Chrome's offer; answered " + handshake.summary)
+            text += accepts.isEmpty ? "" : " · accepts " + accepts.joined(separator: ", ")
+        }
+        text += "\n"
         for problem in report.problems {
             let suppressed = problem.suppression.map { " (\($0.kind))" } ?? ""
             text += ("  " + paint("unreadable", "1;35", color: color) + "  \(escape(problem.withCode))\(suppressed)\n")

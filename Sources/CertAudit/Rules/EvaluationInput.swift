@@ -61,7 +61,8 @@ public struct EvaluationInput: Sendable {
     }
 }
 
-/// A certificate's place in the chain a live server presented.
+/// A certificate's place in the chain a live server presented, and what the handshake and the chain
+/// checks found.
 public struct Presentation: Sendable, Hashable {
     /// 0-based position in the order the server sent the certificates.
     public var index: Int
@@ -70,17 +71,31 @@ public struct Presentation: Sendable, Hashable {
     /// The first place where the chain is not in issuing order: "certificate 2 (…) did not issue
     /// certificate 1 (…)"; nil when every certificate is followed by its issuer (by name).
     public var orderProblem: String?
+    /// What the server negotiated (nil for a file judged as presented, e.g. a rule example).
+    public var handshake: TLSHandshake?
+    /// Where this certificate's issuer is, and whether its key verifies the signature.
+    public var issuer: IssuerSource = .none
+    public var signature: SignatureCheck = .none
+    /// Whether the chain leads to an anchor of the trust store (the same for every certificate of it).
+    public var trust: ChainTrust = .none
+    /// The trust store judged against, for messages.
+    public var trustSource = ""
 
-    public init(index: Int, count: Int, orderProblem: String?) {
+    public init(index: Int, count: Int, orderProblem: String?, handshake: TLSHandshake? = nil) {
         self.index = index
         self.count = count
         self.orderProblem = orderProblem
+        self.handshake = handshake
     }
 
     /// Presentations for a chain in the order presented. Each certificate but the last should be issued
     /// (by name, and by key identifier where both are present) by the one after it (RFC 5246 §7.4.2;
-    /// RFC 8446 §4.4.2 lets the later ones come in any order, which many clients do not accept).
-    public static func chain(_ certificates: [CertificateFacts]) -> [Presentation] {
+    /// RFC 8446 §4.4.2 lets the later ones come in any order, which many clients do not accept). With a
+    /// trust store, each link's issuer and signature are checked and the chain's trust judged.
+    public static func chain(
+        _ certificates: [CertificateFacts], handshake: TLSHandshake? = nil, ders: [ArraySlice<UInt8>]? = nil,
+        trustStore: TrustStore? = nil
+    ) -> [Presentation] {
         var problem: String?
         for (position, certificate) in certificates.enumerated().dropLast() {
             let next = certificates[position + 1]
@@ -89,7 +104,19 @@ public struct Presentation: Sendable, Hashable {
                 break
             }
         }
-        return certificates.indices.map { Presentation(index: $0, count: certificates.count, orderProblem: problem) }
+        var presentations = certificates.indices.map {
+            Presentation(index: $0, count: certificates.count, orderProblem: problem, handshake: handshake)
+        }
+        if let ders, ders.count == certificates.count {
+            let (links, trust) = ChainAnalysis.links(Array(zip(ders, certificates)).map { (der: $0.0, facts: $0.1) }, trustStore: trustStore)
+            for index in presentations.indices {
+                presentations[index].issuer = links[index].issuer
+                presentations[index].signature = links[index].signature
+                presentations[index].trust = trustStore == nil ? .none : trust
+                presentations[index].trustSource = trustStore?.source ?? ""
+            }
+        }
+        return presentations
     }
 }
 

@@ -94,6 +94,72 @@ public enum FactCatalog {
             name: "presented.orderProblem", summary: "where the presented chain leaves issuing order; empty when in order",
             accessor: .string { $0.presentation?.orderProblem ?? "" }),
         FactDefinition(
+            name: "chain.issuer",
+            summary: "where a presented certificate's issuer is: next (as it should), presented (elsewhere in the chain), trust-store, self, missing (neither presented nor trusted); none for files",
+            accessor: .enumeration { $0.presentation?.issuer ?? .none }),
+        FactDefinition(
+            name: "chain.signature",
+            summary: "a presented certificate's signature under its issuer's key: valid, invalid, unverified (no issuer, or an algorithm not checked); none for files",
+            accessor: .enumeration { $0.presentation?.signature ?? .none }),
+        FactDefinition(
+            name: "chain.trust",
+            summary: "whether the presented chain leads to an anchor of --trust-store (default: the system bundle) through verified signatures: trusted, untrusted; none for files",
+            accessor: .enumeration { $0.presentation?.trust ?? .none }),
+        FactDefinition(
+            name: "chain.trustStore", summary: "the trust store presented chains are judged against; empty for files",
+            accessor: .string { $0.presentation?.trustSource ?? "" }),
+        FactDefinition(
+            name: "tls.present", summary: "a live server's handshake was recorded (false for files)",
+            accessor: .bool { $0.presentation?.handshake != nil }),
+        FactDefinition(
+            name: "tls.protocol",
+            summary: "the protocol the server negotiated with a ClientHello like Chrome's (or, when it refused that, the legacy probe); none for files",
+            accessor: .enumeration { $0.presentation?.handshake?.protocolVersion ?? .none }),
+        FactDefinition(
+            name: "tls.keyExchange",
+            summary: "the negotiated key exchange: ecdhe (TLS 1.3 and TLS 1.2 ECDHE: the key signs, needs digitalSignature), rsa (TLS 1.2 plain RSA: needs keyEncipherment), dhe, psk, other; none for files",
+            accessor: .enumeration { $0.presentation?.handshake?.keyExchange ?? .none }),
+        FactDefinition(
+            name: "tls.cipher", summary: "the negotiated cipher suite (OpenSSL's name); empty for files",
+            accessor: .string { $0.presentation?.handshake?.cipher ?? "" }),
+        FactDefinition(
+            name: "tls.group", summary: "the key exchange group (x25519, prime256v1, …); empty for plain RSA and files",
+            accessor: .string { $0.presentation?.handshake?.group ?? "" }),
+        FactDefinition(
+            name: "tls.alpn", summary: "the ALPN protocol the server chose (h2, http/1.1); empty when none",
+            accessor: .string { $0.presentation?.handshake?.alpn ?? "" }),
+        FactDefinition(
+            name: "tls.negotiated", summary: "the handshake in words: 'TLSv1.3 with ECDHE (x25519, …)'; empty for files",
+            accessor: .string { $0.presentation?.handshake?.summary ?? "" }),
+        FactDefinition(
+            name: "tls.note", summary: "a sentence naming what the server negotiated with Chrome's offer; empty for files",
+            accessor: .string { $0.presentation?.handshake?.note ?? "" }),
+        FactDefinition(
+            name: "tls.chromeCompatible",
+            summary: "the server completed a handshake with Chrome's offer (TLS 1.2/1.3, Chrome's suites and groups); true for files",
+            accessor: .bool { $0.presentation?.handshake?.chromeCompatible ?? true }),
+        FactDefinition(
+            name: "tls.accepts.tls13", summary: "the server speaks TLS 1.3 with Chrome's suites and groups; false for files",
+            accessor: .bool { $0.presentation?.handshake?.acceptsTLS13 ?? false }),
+        FactDefinition(
+            name: "tls.accepts.ecdhe", summary: "the server accepts TLS 1.2 with Chrome's ECDHE suites offered alone; false for files",
+            accessor: .bool { $0.presentation?.handshake?.acceptsECDHE ?? false }),
+        FactDefinition(
+            name: "tls.accepts.rsaKeyExchange",
+            summary: "the server accepts TLS 1.2 with Chrome's plain-RSA key exchange suites offered alone; false for files",
+            accessor: .bool { $0.presentation?.handshake?.acceptsRSAKeyExchange ?? false }),
+        FactDefinition(
+            name: "tls.requestedName", summary: "the host name (or address) the endpoint was asked by; empty for files",
+            accessor: .string { $0.presentation?.handshake?.requestedName ?? "" }),
+        FactDefinition(
+            name: "tls.nameMatches",
+            summary: "the certificate's DNS SubjectAltNames cover the host name the endpoint was asked by, as Chrome matches them (wildcard in the leftmost label only, no CN fallback); true for files and for endpoints asked by address",
+            accessor: .bool { input in
+                guard let name = input.presentation?.handshake?.requestedName, !name.isEmpty, IPAddress.bytes(name) == nil
+                else { return true }
+                return HostNames.covers(input.facts, requested: name)
+            }),
+        FactDefinition(
             name: "selfIssued", summary: "subject and issuer names are byte-identical",
             accessor: .bool { $0.facts.selfIssued }),
         FactDefinition(

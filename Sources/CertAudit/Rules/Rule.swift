@@ -20,11 +20,20 @@ public struct RuleExamples: Sendable {
         public var presented = false
         /// Words the finding's message must contain (triggers only).
         public var message: String?
+        /// The handshake a live server would have negotiated (`handshake:`; implies presented).
+        public var handshake: TLSHandshake?
+        /// Anchors the presented chain is judged against (`trustStore:`).
+        public var trustStore: String?
 
-        public init(source: Source, presented: Bool = false, message: String? = nil) {
+        public init(
+            source: Source, presented: Bool = false, message: String? = nil, handshake: TLSHandshake? = nil,
+            trustStore: String? = nil
+        ) {
             self.source = source
-            self.presented = presented
+            self.presented = presented || handshake != nil
             self.message = message
+            self.handshake = handshake
+            self.trustStore = trustStore
         }
 
         public var description: String {
@@ -33,7 +42,8 @@ public struct RuleExamples: Sendable {
             case .file(let path): base = path
             case .pem(let text): base = "inline PEM (\(text.utf8.count) bytes)"
             }
-            return presented ? RuleExamples.presentedPrefix + base : base
+            let shown = presented ? RuleExamples.presentedPrefix + base : base
+            return handshake.map { shown + " (\($0.summary))" } ?? shown
         }
     }
 

@@ -20,7 +20,7 @@ public struct RuleExampleRunner: Sendable {
         if let time = overrideTime ?? rule.examples.at {
             context.now = time
         }
-        let auditor = Auditor(rules: [rule], products: products, context: context)
+        var auditor = Auditor(rules: [rule], products: products, context: context)
         let decoder = ContainerDecoder(passwords: passwords)
         var failures: [String] = []
         let examples = rule.examples.triggers.map { ($0, true) } + rule.examples.passes.map { ($0, false) }
@@ -41,6 +41,16 @@ public struct RuleExampleRunner: Sendable {
             if example.presented {
                 for index in decoded.certificates.indices {
                     decoded.certificates[index].container = .presented
+                }
+            }
+            decoded.handshake = example.handshake
+            auditor.trustStore = nil
+            if let path = example.trustStore {
+                do {
+                    auditor.trustStore = try TrustStore.load(path)
+                } catch {
+                    failures.append("example \(example): \(error)")
+                    continue
                 }
             }
             let report = auditor.audit(decoded, path: name)

@@ -251,7 +251,8 @@ enum RuleFileLoader {
                     examples.append(.init(source: .file(resolve(path)), presented: presented))
                     continue
                 }
-                let entry = try reader.fields(item, "an example", allowed: ["file", "pem", "presented", "message"])
+                let entry = try reader.fields(
+                    item, "an example", allowed: ["file", "pem", "presented", "message", "handshake", "trustStore"])
                 let source: RuleExamples.Example.Source
                 switch (entry["file"], entry["pem"]) {
                 case (let file?, nil): source = .file(resolve(try reader.string(file, "file")))
@@ -266,11 +267,40 @@ enum RuleFileLoader {
                     .init(
                         source: source,
                         presented: try entry["presented"].map { (node) throws(RuleLoadError) in try reader.bool(node, "presented") } ?? false,
-                        message: message))
+                        message: message, handshake: try entry["handshake"].map { (node) throws(RuleLoadError) in try handshake(node, reader: reader) },
+                        trustStore: try entry["trustStore"].map { (node) throws(RuleLoadError) in resolve(try reader.string(node, "trustStore")) }))
             }
             return examples
         }
         return RuleExamples(triggers: try list("triggers"), passes: try list("passes"), at: at)
+    }
+
+    /// An example's `handshake: { protocol: TLSv1.2, keyExchange: rsa, cipher: …, group: …,
+    /// chromeCompatible: BOOL, requestedName: HOST }`: what a live server would have negotiated.
+    private static func handshake(_ node: Node, reader: YAMLReader) throws(RuleLoadError) -> TLSHandshake {
+        let fields = try reader.fields(
+            node, "a handshake", allowed: ["protocol", "keyExchange", "cipher", "group", "chromeCompatible", "requestedName"],
+            required: ["protocol", "keyExchange"])
+        let versionText = try reader.string(fields["protocol"]!, "protocol")
+        guard let version = TLSHandshake.ProtocolVersion(rawValue: versionText), version != .none else {
+            throw reader.error(fields["protocol"], "protocol is one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (got '\(versionText)')")
+        }
+        let exchangeText = try reader.string(fields["keyExchange"]!, "keyExchange")
+        guard let exchange = TLSHandshake.KeyExchange(rawValue: exchangeText), exchange != .none else {
+            throw reader.error(fields["keyExchange"], "keyExchange is one of ecdhe, dhe, rsa, psk, other (got '\(exchangeText)')")
+        }
+        func text(_ key: String, _ fallback: String) throws(RuleLoadError) -> String {
+            try fields[key].map { (node) throws(RuleLoadError) in try reader.string(node, key) } ?? fallback
+        }
+        var handshake = TLSHandshake(
+            protocolVersion: version, cipher: try text("cipher", exchange == .rsa ? "AES128-GCM-SHA256" : "TLS_AES_128_GCM_SHA256"),
+            keyExchange: exchange, group: try text("group", exchange == .rsa ? "" : "x25519"),
+            chromeCompatible: try fields["chromeCompatible"].map { (node) throws(RuleLoadError) in try reader.bool(node, "chromeCompatible") } ?? true,
+            requestedName: try text("requestedName", ""))
+        handshake.acceptsTLS13 = version == .tls13
+        handshake.acceptsECDHE = version == .tls12 && exchange == .ecdhe
+        handshake.acceptsRSAKeyExchange = exchange == .rsa
+        return handshake
     }
 
     private static func loadProducts(_ root: Node, reader: YAMLReader, compiler: ConditionCompiler)

@@ -23,8 +23,13 @@ public struct AuditPipeline: Sendable {
     public var auditor: Auditor
     /// Baseline and waivers, applied to every file's findings on the workers.
     public var policy: FindingPolicy?
-    /// Bound for the whole exchange (resolution, connect, handshake, chain) with a `tls://` endpoint.
+    /// Bound for the whole exchange with one endpoint (resolution, connect, STARTTLS, every handshake).
     public var endpointTimeoutMilliseconds = 10_000
+    /// Endpoints read at once (`--concurrency`), on threads of their own, while the workers judge files.
+    public var endpointConcurrency = 64
+    /// Besides the handshake with Chrome's offer, probe the key exchanges it did not settle
+    /// (`tls.accepts.*`); off, an endpoint costs one handshake.
+    public var endpointProbes = true
     /// Input bytes read but not yet delivered (each input counts at least `minimumInputCost`). A report
     /// with its renderings takes about seven times its input's bytes, so 16 MiB keeps the scan near 150 MB
     /// whatever the tree.
@@ -38,8 +43,9 @@ public struct AuditPipeline: Sendable {
     /// What an input is charged at least: bounds the number of small or empty inputs waiting behind a
     /// slow one.
     static let minimumInputCost = 4096
-    /// What a live endpoint is charged (its chain is small; its wait may be long).
-    static let endpointCost = 256 * 1024
+    /// What a live endpoint is charged (its chain and report are small; its wait may be long): 16 MiB
+    /// then holds 512 endpoints read or being read, so one slow server does not stall the others.
+    static let endpointCost = 32 * 1024
     /// After delivering an input at least this large, freed memory is returned to the system.
     static let trimThreshold = 1 << 20
 
@@ -52,8 +58,14 @@ public struct AuditPipeline: Sendable {
     /// One input in walk order.
     enum Input: Sendable {
         case walked(WalkItem)
-        case endpoint(TLSEndpoint)
+        /// `sweep`: a member of a range, where no server listening is expected (a skip, not an error).
+        case endpoint(TLSEndpoint, sweep: Bool)
         case standardInput
+        case invalidTarget(ScanInput.InvalidTarget)
+
+        var isEndpoint: Bool {
+            if case .endpoint = self { true } else { false }
+        }
     }
 
     /// Reads and judges `inputs` (files and folders, standard input, live endpoints) and returns the
@@ -75,7 +87,12 @@ public struct AuditPipeline: Sendable {
             for input in inputs {
                 switch input {
                 case .standardInput: pipeline.push(.standardInput)
-                case .endpoint(let endpoint): pipeline.push(.endpoint(endpoint))
+                case .endpoint(let endpoint): pipeline.push(.endpoint(endpoint, sweep: false))
+                case .endpointRange(let range):
+                    for offset in 0..<range.count {
+                        pipeline.push(.endpoint(range.endpoint(at: offset), sweep: true))
+                    }
+                case .invalidTarget(let target): pipeline.push(.invalidTarget(target))
                 case .path(let path): walker.walk([path]) { pipeline.push(.walked($0)) }
                 }
             }
@@ -85,7 +102,26 @@ public struct AuditPipeline: Sendable {
         let workerCount = workers
         DispatchQueue.global().async {
             DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
-                while let (sequence, input) = pipeline.pop() {
+                while let (sequence, input) = pipeline.pop(endpoints: false) {
+                    let (report, rendered) = scanner.judge(input, render: render) { cost in
+                        pipeline.admit(sequence, cost: cost)
+                    }
+                    pipeline.complete(sequence, report: report, rendered: rendered)
+                }
+            }
+        }
+        // Endpoints wait on the network, not on a core: they get threads of their own, as many as
+        // `endpointConcurrency` and no more than there are endpoints.
+        let endpoints = inputs.reduce(0) { count, input in
+            switch input {
+            case .endpoint: count + 1
+            case .endpointRange(let range): count + range.count
+            default: count
+            }
+        }
+        for _ in 0..<min(max(1, endpointConcurrency), endpoints) {
+            EndpointThread.start {
+                while let (sequence, input) = pipeline.pop(endpoints: true) {
                     let (report, rendered) = scanner.judge(input, render: render) { cost in
                         pipeline.admit(sequence, cost: cost)
                     }
@@ -129,12 +165,24 @@ public struct AuditPipeline: Sendable {
         switch input {
         case .walked(let item):
             return report(for: item, admit: admit)
-        case .endpoint(let endpoint):
+        case .endpoint(let endpoint, let sweep):
             admit(AuditPipeline.endpointCost)
-            var result = auditor.audit(
-                endpoint.fetch(timeoutMilliseconds: endpointTimeoutMilliseconds), path: endpoint.display,
-                retaining: retainSources ? [] : nil)
+            let decoded = endpoint.fetch(timeoutMilliseconds: endpointTimeoutMilliseconds, probes: endpointProbes)
+            if sweep, let problem = decoded.problems.first, decoded.certificates.isEmpty,
+                problem.code == .tlsConnect || (problem.code == .tlsTimeout && problem.message.hasPrefix("cannot connect"))
+            {
+                var result = InputResult(path: endpoint.display)
+                result.skipReason = "no server answering (\(problem.message))"
+                result.origin = .endpoint
+                return result
+            }
+            var result = auditor.audit(decoded, path: endpoint.display, retaining: retainSources ? [] : nil)
             result.origin = .endpoint
+            return result
+        case .invalidTarget(let target):
+            admit(AuditPipeline.minimumInputCost)
+            var result = InputResult(path: target.location)
+            result.add(InputProblem(.targetInvalid, "'\(target.text)' names no endpoint: \(target.reason)"))
             return result
         case .standardInput:
             admit(max(walker.options.maxFileSize, AuditPipeline.minimumInputCost))
@@ -211,12 +259,16 @@ private final class Pipeline: @unchecked Sendable {
     /// The walker waits for room in the queue; workers wait for inputs, for budget; delivery for a report.
     private let room = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let inputs = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let endpointInputs = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let budget = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let ready = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let byteLimit: Int
     /// Inputs the walker produced and no worker took yet (bounded, so a huge tree is not listed ahead).
     private var queue: [(Int, AuditPipeline.Input)] = []
     private var queueHead = 0
+    /// Endpoints, taken by the endpoint threads (a queue of their own, so files never wait behind them).
+    private var endpointQueue: [(Int, AuditPipeline.Input)] = []
+    private var endpointHead = 0
     private static let queueCapacity = 4096
     private var produced = 0
     private var producing = true
@@ -231,13 +283,13 @@ private final class Pipeline: @unchecked Sendable {
     init(byteLimit: Int) {
         self.byteLimit = byteLimit
         pthread_mutex_init(mutex, nil)
-        for condition in [room, inputs, budget, ready] {
+        for condition in [room, inputs, endpointInputs, budget, ready] {
             pthread_cond_init(condition, nil)
         }
     }
 
     deinit {
-        for condition in [room, inputs, budget, ready] {
+        for condition in [room, inputs, endpointInputs, budget, ready] {
             pthread_cond_destroy(condition)
             condition.deallocate()
         }
@@ -251,15 +303,21 @@ private final class Pipeline: @unchecked Sendable {
         return body()
     }
 
-    /// Walker side: waits while the queue is full.
+    /// Walker side: waits while the input's queue is full.
     func push(_ input: AuditPipeline.Input) {
+        let endpoint = input.isEndpoint
         locked {
-            while queue.count - queueHead >= Pipeline.queueCapacity {
+            while (endpoint ? endpointQueue.count - endpointHead : queue.count - queueHead) >= Pipeline.queueCapacity {
                 pthread_cond_wait(room, mutex)
             }
-            queue.append((produced, input))
+            if endpoint {
+                endpointQueue.append((produced, input))
+                pthread_cond_signal(endpointInputs)
+            } else {
+                queue.append((produced, input))
+                pthread_cond_signal(inputs)
+            }
             produced += 1
-            pthread_cond_signal(inputs)
         }
     }
 
@@ -267,29 +325,43 @@ private final class Pipeline: @unchecked Sendable {
         locked {
             producing = false
             pthread_cond_broadcast(inputs)
+            pthread_cond_broadcast(endpointInputs)
             pthread_cond_broadcast(ready)
         }
     }
 
-    /// Worker side: the next input in walk order, or nil when the walk is over and the queue empty.
-    func pop() -> (Int, AuditPipeline.Input)? {
+    /// Worker side: the next input (file or endpoint) in walk order, or nil when the walk is over and the
+    /// queue empty.
+    func pop(endpoints: Bool) -> (Int, AuditPipeline.Input)? {
         locked {
-            while queueHead == queue.count, producing {
-                pthread_cond_wait(inputs, mutex)
+            if endpoints {
+                return Pipeline.take(from: &endpointQueue, head: &endpointHead, signal: endpointInputs, room: room, mutex: mutex) {
+                    self.producing
+                }
             }
-            guard queueHead < queue.count else { return nil }
-            let next = queue[queueHead]
-            queueHead += 1
-            if queueHead == queue.count {
-                queue.removeAll(keepingCapacity: true)
-                queueHead = 0
-            } else if queueHead >= 1024 {
-                queue.removeFirst(queueHead)
-                queueHead = 0
-            }
-            pthread_cond_signal(room)
-            return next
+            return Pipeline.take(from: &queue, head: &queueHead, signal: inputs, room: room, mutex: mutex) { self.producing }
         }
+    }
+
+    private static func take(
+        from queue: inout [(Int, AuditPipeline.Input)], head: inout Int, signal: UnsafeMutablePointer<pthread_cond_t>,
+        room: UnsafeMutablePointer<pthread_cond_t>, mutex: UnsafeMutablePointer<pthread_mutex_t>, producing: () -> Bool
+    ) -> (Int, AuditPipeline.Input)? {
+        while head == queue.count, producing() {
+            pthread_cond_wait(signal, mutex)
+        }
+        guard head < queue.count else { return nil }
+        let next = queue[head]
+        head += 1
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 1024 {
+            queue.removeFirst(head)
+            head = 0
+        }
+        pthread_cond_broadcast(room)
+        return next
     }
 
     /// Worker side: waits until `cost` more bytes fit, unless this input is the oldest undelivered one
@@ -411,6 +483,34 @@ final class BigInputLane: @unchecked Sendable {
             pthread_mutex_lock(mutex)
             job = nil
             pthread_cond_broadcast(changed)
+        }
+    }
+}
+
+/// A detached thread for one endpoint reader (512 KiB of stack: the TLS exchange and the audit of a
+/// short chain need far less).
+enum EndpointThread {
+    static func start(_ body: @escaping @Sendable () -> Void) {
+        final class Box {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setstacksize(&attributes, 512 * 1024)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(Box(body))
+        let started = pthread_create(&thread, &attributes, { argument in
+            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box.toOpaque())
+        pthread_attr_destroy(&attributes)
+        if started != 0 {
+            // No thread to be had: read the endpoints on a dispatch thread rather than lose them.
+            let body = box.takeRetainedValue().body
+            DispatchQueue.global().async { body() }
         }
     }
 }
