@@ -5,19 +5,26 @@ import CertAudit
 /// which files of a folder, how large, through symbolic links or not, and how long each may take.
 struct InputOptions: ParsableArguments {
     @Argument(
-        help: "Files or folders (folders recursively); '-' reads standard input; tls://host[:port], https://…, or STARTTLS smtp:// submission:// imap:// pop3:// ldap:// ftp:// postgres:// read what a live server presents; tls://A.B.C.D/N[:port] every address of an IPv4 range.",
+        help: ArgumentHelp(
+            "Files or folders (folders recursively); '-' reads standard input; tls://host[:port], https://…, or STARTTLS smtp:// submission:// imap:// pop3:// ldap:// ftp:// postgres:// read what a live server presents; tls://A.B.C.D/N[:port] every address of an IPv4 range.",
+            valueName: "inputs"),
         transform: { try ScanInput(argument: $0) })
     var arguments: [ScanInput] = []
 
     @Option(
         name: .customLong("targets"),
-        help: "Read endpoints from this file (repeatable): one per line (# comments; host:port means tls://), Prometheus file_sd JSON, or nmap -oG output.")
+        help: ArgumentHelp(
+            "Read endpoints from this file (repeatable): one per line (# comments; host:port means tls://), Prometheus file_sd JSON, or nmap -oG output.",
+            valueName: "file"))
     var targetFiles: [String] = []
 
-    @Option(help: "Endpoints read at once (1-1024).")
+    @Option(help: ArgumentHelp("Endpoints read at once (1-1024).", valueName: "n"))
     var concurrency: Int = 64
 
-    @Option(help: "Judge presented chains against these anchors: a PEM bundle or a folder of PEM files (default: the system bundle).")
+    @Option(
+        help: ArgumentHelp(
+            "Judge presented chains against these anchors: a PEM bundle or a folder of PEM files (default: the system bundle).",
+            valueName: "path"))
     var trustStore: String?
 
     @Flag(help: "One handshake per endpoint (Chrome's offer) instead of also probing TLS 1.2 ECDHE and plain RSA key exchange alone (the tls.accepts.* facts).")

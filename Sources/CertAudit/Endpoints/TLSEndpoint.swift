@@ -75,7 +75,8 @@ public struct TLSEndpoint: Sendable, Hashable {
             rest = rest[..<slash]
         }
         guard let (host, port) = TLSEndpoint.hostAndPort(rest, defaultPort: service.defaultPort) else { return nil }
-        self.init(service: service, host: host, port: port)
+        // https:// is tls:// by another name: one server, one name in reports and baselines.
+        self.init(service: service == .https ? .tls : service, host: host, port: port)
     }
 
     /// Splits `host[:port]` or `[v6][:port]`.
