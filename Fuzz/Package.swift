@@ -3,7 +3,9 @@
 // with -sanitize=fuzzer,address; `swift build` at the repository root never sees this package.
 import PackageDescription
 
-let targets = ["FuzzContainer", "FuzzBase64", "FuzzCertificate", "FuzzPKCS7", "FuzzPKCS12", "FuzzRules", "FuzzConfiguration"]
+let targets = ["FuzzContainer", "FuzzBase64", "FuzzCertificate", "FuzzPKCS7", "FuzzPKCS12", "FuzzRules", "FuzzConfiguration",
+    "FuzzTargets", "FuzzStartTLS", "FuzzChain",
+]
 
 let package = Package(
     name: "certaudit-fuzz",

@@ -254,6 +254,9 @@ static int ldap(session *s) {
                     snprintf(text, sizeof(text), "STARTTLS: the LDAP server refused StartTLS (resultCode %d)", result);
                     return fail(s, CA_TLS_STARTTLS, text);
                 }
+                if (end < s->used) {
+                    return fail(s, CA_TLS_STARTTLS, "STARTTLS: the server sent plaintext after its StartTLS response (an injection)");
+                }
                 return 1;
             }
             if (length < 0 && s->used >= 5) break;
@@ -271,13 +274,24 @@ int ca_starttls_run(int fd, int kind, long long deadline, char *message, size_t 
     s.message = message;
     s.size = size;
     s.failure = failure;
+    int ready;
     switch (kind) {
-    case CA_STARTTLS_SMTP: return smtp(&s);
-    case CA_STARTTLS_IMAP: return imap(&s);
-    case CA_STARTTLS_POP3: return pop3(&s);
-    case CA_STARTTLS_LDAP: return ldap(&s);
-    case CA_STARTTLS_FTP: return ftp(&s);
-    case CA_STARTTLS_POSTGRES: return postgres(&s);
+    case CA_STARTTLS_SMTP: ready = smtp(&s); break;
+    case CA_STARTTLS_IMAP: ready = imap(&s); break;
+    case CA_STARTTLS_POP3: ready = pop3(&s); break;
+    case CA_STARTTLS_LDAP: ready = ldap(&s); break;
+    case CA_STARTTLS_FTP: ready = ftp(&s); break;
+    case CA_STARTTLS_POSTGRES: ready = postgres(&s); break;
     default: return 1;
     }
+    // Bytes after the answer that starts TLS are plaintext a client must not take into the TLS session
+    // (the STARTTLS injection flaw, CVE-2011-0411; RFC 3207 §5): the server is misbehaving.
+    if (ready && kind != CA_STARTTLS_LDAP && kind != CA_STARTTLS_POSTGRES && s.consumed < s.used) {
+        return fail(&s, CA_TLS_STARTTLS, "STARTTLS: the server sent plaintext after its answer to STARTTLS (an injection, RFC 3207 section 5)");
+    }
+    return ready;
+}
+
+int ca_starttls_probe(int fd, int kind, int timeout_ms, char *message, size_t size, int *failure) {
+    return ca_starttls_run(fd, kind, ca_monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 1), message, size, failure);
 }

@@ -173,6 +173,11 @@ int ca_tls_handshake(const ca_tls_request *request, ca_tls_chain *out);
 
 void ca_tls_chain_free(ca_tls_chain *chain);
 
+/// For tests and fuzzing: the STARTTLS client of `kind` (a `ca_starttls`) on a connected socket, for at
+/// most `timeout_ms`. Returns 1 when the server is ready for the ClientHello; else 0 with `message` and
+/// `*failure` (a `ca_tls_failure`) set.
+int ca_starttls_probe(int fd, int kind, int timeout_ms, char *message, size_t size, int *failure);
+
 /// Overwrites `count` bytes with zeros in a way the compiler cannot drop (OPENSSL_cleanse): for
 /// private keys and passwords in Swift buffers.
 void ca_wipe(void *bytes, size_t count);

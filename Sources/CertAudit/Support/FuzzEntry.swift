@@ -85,6 +85,64 @@ import SwiftASN1
             parameters: Set(EvaluationContext.defaultParameters.keys))
     }
 
+    /// A `--targets` file in any of its formats, and every endpoint or range it names.
+    public static func targets(_ bytes: [UInt8]) {
+        for input in TargetList.parse(bytes, source: "fuzz.txt") {
+            switch input {
+            case .endpoint(let endpoint): _ = endpoint.display
+            case .endpointRange(let range): _ = range.endpoint(at: range.count - 1).display
+            default: _ = input.description
+            }
+        }
+    }
+
+    /// What a server says before TLS: the bytes are the server's side of a socket pair, closed after
+    /// them; the STARTTLS client of every protocol reads them (bounded in bytes and by a short deadline).
+    public static func starttls(_ bytes: [UInt8]) {
+        for kind in [CA_STARTTLS_SMTP, CA_STARTTLS_IMAP, CA_STARTTLS_POP3, CA_STARTTLS_LDAP, CA_STARTTLS_FTP, CA_STARTTLS_POSTGRES] {
+            var pair: [Int32] = [0, 0]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else { return }
+            for end in pair {
+                _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            }
+            let chunk = bytes.prefix(65_536)
+            _ = chunk.withUnsafeBytes { send(pair[1], $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            shutdown(pair[1], Int32(SHUT_WR))
+            var message = [CChar](repeating: 0, count: 256)
+            var failure: Int32 = 0
+            _ = ca_starttls_probe(pair[0], Int32(kind.rawValue), 200, &message, message.count, &failure)
+            close(pair[0])
+            close(pair[1])
+        }
+    }
+
+    /// A file judged as the chain a live server presented, with a handshake and a trust store: the
+    /// chain checks (issuers, signatures, trust) and every tls.*/chain.* fact.
+    public static func presentedChain(_ bytes: [UInt8]) {
+        var decoded = ContainerDecoder(passwords: passwords).decode(bytes, name: "fuzz.pem")
+        for index in decoded.certificates.indices {
+            decoded.certificates[index].container = .presented
+        }
+        decoded.handshake = TLSHandshake(
+            protocolVersion: .tls12, cipher: "AES128-GCM-SHA256", keyExchange: .rsa, requestedName: "www.example.com")
+        // Loaded per execution: a static store's certificates (Data slices inside swift-certificates)
+        // are not recognised as reachable by LeakSanitizer.
+        var chainAuditor = auditor
+        if let folder = getenv("CERTAUDIT_SAMPLES_DIR") {
+            chainAuditor.trustStore = try? TrustStore.load(String(cString: folder) + "/ca")
+        }
+        let report = chainAuditor.audit(decoded, path: "tls://fuzz:443")
+        for certificate in report.certificates {
+            guard let presentation = certificate.presentation else { continue }
+            let input = EvaluationInput(
+                facts: certificate.facts, container: .presented, friendlyName: nil, context: auditor.context,
+                presentation: presentation)
+            for fact in FactCatalog.all {
+                _ = fact.accessor.render(input)
+            }
+        }
+    }
+
     /// One `.certaudit.yaml`.
     public static func configuration(_ bytes: [UInt8]) {
         _ = try? ScanConfiguration.parse(text: String(decoding: bytes, as: UTF8.self), path: "/fuzz/.certaudit.yaml")

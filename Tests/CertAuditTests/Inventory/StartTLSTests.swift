@@ -97,9 +97,15 @@ import Testing
         #expect(Self.opensslSubject(opensslName, port: port).contains("vone01.corp.example.com"), "openssl s_client agrees")
     }
 
-    @Test(arguments: ["smtp", "imap", "pop3", "ldap", "ftp", "postgres"])
+    @Test(arguments: ["smtp", "submission", "imap", "pop3", "ldap", "ftp", "postgres"])
     func aRefusalSilenceOrGarbageIsAProblemOfItsOwn(_ scheme: String) throws {
-        for (mode, codes) in [("refuse", ["tls.starttls"]), ("silent", ["tls.timeout"]), ("garbage", ["tls.starttls", "tls.timeout", "tls.handshake"])] {
+        let modes = [
+            ("refuse", ["tls.starttls"]), ("refuse-unknown", ["tls.starttls"]), ("silent", ["tls.timeout"]),
+            ("garbage", ["tls.starttls", "tls.timeout", "tls.handshake"]),
+            // Plaintext sent with the positive answer, in the same write: never taken into TLS.
+            ("inject", ["tls.starttls"]),
+        ]
+        for (mode, codes) in modes {
             let (server, port) = try Self.scripted(scheme, mode: mode)
             defer { Self.stop(server) }
             let started = Date()
@@ -112,9 +118,12 @@ import Testing
     }
 
     @Test func realPostfixAndDovecot() throws {
-        let folder = Fixtures.temporaryDirectory()
-        // Postfix and Dovecot drop privileges: their folders must be reachable by their users.
+        // Postfix and Dovecot drop privileges: their folders, and every folder above, must be searchable
+        // by their users (the tests' own temporary root is private), so they get one of their own.
+        let folder = "/tmp/certaudit-mail-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         chmod(folder, 0o755)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let certificate = Fixtures.samples + "/veeam/veeam-one-10a.crt"
         let key = Fixtures.samples + "/keys/veeam-one-10a.key"
         let smtpPort = TLSEndpointTests.freePort()

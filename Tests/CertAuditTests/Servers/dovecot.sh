@@ -10,12 +10,14 @@
 # read or written. ssl = yes: TLS offered, not required before STARTTLS (plaintext logins are refused,
 # the usual default). A static passdb/userdb (any user, password certaudit) stands in for real users.
 #
-# Prints "READY" on stdout once both ports greet and accept STARTTLS/STLS (and a line naming the master's
-# pid and the log on stderr); on a start-up failure prints the reason and the log on stderr and exits 1
-# without printing READY. Stays in the foreground until Dovecot's master exits, then exits with its
-# status. To stop it, SIGKILL this script's pid (Process.processIdentifier) or its process group (kill
-# -KILL -PID; Process makes the script a group leader): a watchdog (below) then SIGKILLs the master and
-# all its processes (imap-login, pop3-login, auth, config, log, anvil, stats) within milliseconds.
+# Prints "READY" on stdout once both ports greet and complete STARTTLS/STLS with a TLS handshake (probed
+# with openssl s_client; and a line naming the master's pid and the log on stderr); on a start-up
+# failure (port in use, a CERT/KEY OpenSSL refuses...) prints the reason and the log on stderr and exits
+# 1 without printing READY. Typically ready 0.2-0.4 s after start. Stays in the foreground until
+# Dovecot's master exits, then exits with its status. To stop it, SIGKILL this script's pid
+# (Process.processIdentifier) or its process group (kill -KILL -PID; Process makes the script a group
+# leader): a watchdog (below) then SIGKILLs the master and all its processes (imap-login, pop3-login,
+# auth, config, log, anvil, stats) within milliseconds.
 # SIGTERM (Process.terminate()) is the orderly stop: passed on to the master, which stops its processes.
 # Either way nothing is left; wait for the script's exit (waitUntilExit) before reusing the ports.
 # Needs root (Dovecot's master binds, chroots and drops privileges) and the dovecot and dovenull users,

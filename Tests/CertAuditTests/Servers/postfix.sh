@@ -10,16 +10,18 @@
 # smtpd_tls_security_level=may) or "submission" (the submission service of master.cf: STARTTLS offered
 # the same way, and required before MAIL: smtpd_tls_security_level=encrypt).
 #
-# Prints "READY" on stdout once PORT answers with Postfix's 220 greeting (and a line naming the
-# master's pid and the log on stderr); on a start-up failure prints the reason and the log on stderr
-# and exits 1 without printing READY. Stays in the foreground until the master exits, then exits with
-# its status. To stop it, SIGKILL this script's pid (Process.processIdentifier) or its process group
-# (kill -KILL -PID; Process makes the script a group leader): a watchdog (below) then SIGKILLs the
-# master and all its daemons (smtpd, tlsmgr, anvil, postlogd) within milliseconds. SIGTERM
+# Prints "READY" on stdout once smtpd on PORT greets, lists STARTTLS after EHLO and answers STARTTLS
+# with 220 (and a line naming the master's pid and the log on stderr); on a start-up failure (port in
+# use, a CERT/KEY OpenSSL refuses...) prints the reason and the log on stderr and exits 1 without
+# printing READY. Typically ready 0.1-0.3 s after start. Stays in the foreground until the master
+# exits, then exits with its status. To stop it, SIGKILL this script's pid (Process.processIdentifier)
+# or its process group (kill -KILL -PID; Process makes the script a group leader): a watchdog (below)
+# then SIGKILLs the master and all its daemons (smtpd, tlsmgr, anvil, postlogd) within milliseconds. SIGTERM
 # (Process.terminate()) is the orderly stop: passed on to the master, which passes it on to its
 # daemons. Either way nothing is left; wait for the script's exit (waitUntilExit) before reusing PORT.
 # Needs root (master refuses to run otherwise) and the postfix user and postdrop group, which Debian's
-# postfix package creates. WORKDIR and each directory above it must be searchable by the postfix user.
+# postfix package creates. Each directory above WORKDIR must be searchable by the postfix user (as in
+# /tmp); the script adds o+x to WORKDIR itself.
 set -euo pipefail
 if [ $# -lt 4 ] || [ $# -gt 5 ]; then
   echo "usage: $0 CERT KEY PORT WORKDIR [smtp|submission]" >&2
@@ -78,6 +80,10 @@ alias_database =
 local_recipient_maps =
 biff = no
 smtputf8_enable = no
+# No reverse lookup of 127.0.0.1 (on a machine without DNS and without it in /etc/hosts, it would
+# delay every greeting by the resolver's timeouts).
+smtpd_peername_lookup = no
+disable_dns_lookups = yes
 smtpd_banner = \$myhostname ESMTP Postfix (certaudit test)
 smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
 smtpd_tls_cert_file = $cert
@@ -147,7 +153,7 @@ alive() { # true while the process exists and is not a zombie
 fail() {
   echo "$0: $1; log $log:" >&2
   cat "$log" >&2 || true
-  kill -KILL "$mpid" 2>/dev/null || true
+  kill -KILL -- "-$mpid" "$mpid" 2>/dev/null || true
   exit 1
 }
 ready=

@@ -37,13 +37,19 @@ before StartTLS, a PostgreSQL StartupMessage without SSLRequest. Idle for --idle
 
 Modes:
   normal          as above.
-  refuse          the server declines TLS, and the session goes on (QUIT, LOGOUT, Unbind... end it): SMTP lists no STARTTLS and answers it "454 4.7.0"; IMAP lists
-                  no STARTTLS and answers "<tag> NO"; POP3 "-ERR"; LDAP resultCode 2 (protocolError);
-                  FTP "534"; PostgreSQL "N" (then a plaintext StartupMessage gets a FATAL ErrorResponse).
-  refuse-unknown  the server does not know the command at all (the session goes on): SMTP "502 5.5.2", IMAP "<tag> BAD", POP3
-                  "-ERR", LDAP resultCode 2 (protocolError, no responseName), FTP "500", PostgreSQL "N".
+  refuse          the server declines TLS, and the session goes on (QUIT, LOGOUT, Unbind... end it):
+                  SMTP lists no STARTTLS and answers it "454 4.7.0"; IMAP lists no STARTTLS and answers
+                  "<tag> NO"; POP3 "-ERR"; LDAP resultCode 2 (protocolError); FTP "534"; PostgreSQL "N"
+                  (then a plaintext StartupMessage gets a FATAL ErrorResponse).
+  refuse-unknown  the server does not know the command at all (the session goes on): SMTP "502 5.5.2",
+                  IMAP "<tag> BAD", POP3 "-ERR", LDAP resultCode 2 (protocolError, no responseName), FTP
+                  "500", PostgreSQL "N".
   silent          accepts the connection and never sends a byte (reads and drops what comes) for --hold
                   seconds, then closes.
+  inject          like normal, but the positive answer to STARTTLS/STLS/AUTH TLS/StartTLS/SSLRequest is
+                  followed, in the same write, by a plaintext line (an LDAP message, an ErrorResponse):
+                  the STARTTLS response injection a client must detect (bytes left over from before TLS);
+                  the TLS handshake is then served as in normal mode.
   garbage         sends random bytes instead of the greeting (SMTP, submission, IMAP, POP3, FTP) or of
                   the answer to the client's first request (LDAP, PostgreSQL), then keeps the connection
                   open for --hold seconds, dropping what comes. The first byte is never a digit, "+",
@@ -68,7 +74,7 @@ import threading
 import time
 
 PROTOCOLS = ("smtp", "submission", "imap", "pop3", "ldap", "ftp", "postgres")
-MODES = ("normal", "refuse", "refuse-unknown", "silent", "garbage")
+MODES = ("normal", "refuse", "refuse-unknown", "silent", "garbage", "inject")
 HOSTNAME = "starttls.certaudit.test"
 CRLF = b"\r\n"
 
@@ -262,6 +268,20 @@ class Connection:
             raise Violation("client sent data after %s without waiting for the answer "
                             "(plaintext there could be injected into the TLS session)" % command)
 
+    def answer_tls(self, answer, injected):
+        """The positive answer to STARTTLS (a line, or bytes). In inject mode the answer and a plaintext
+        `injected` line or message follow in one write, before TLS: a client must not leave bytes it
+        read before TLS unexamined (they would be taken for the server's answers: STARTTLS response
+        injection); the TLS handshake is then served as usual."""
+        data = answer.encode("ascii") + CRLF if isinstance(answer, str) else answer
+        if isinstance(answer, str):
+            self.log("S: %s" % answer)
+        if self.args.mode == "inject":
+            extra = injected.encode("ascii") + CRLF if isinstance(injected, str) else injected
+            self.log("S: (injected in the same write) %r" % extra[:60])
+            data += extra
+        self.send(data)
+
     def start_tls(self):
         self.sock.settimeout(self.args.idle)
         sni = []
@@ -306,7 +326,7 @@ def smtp(c):
             if not argument or " " in argument.strip():
                 raise Violation("EHLO without exactly one domain argument", "501 5.5.4 Syntax: EHLO hostname")
             extensions = ["PIPELINING", "SIZE 10240000"]
-            if args.mode == "normal":
+            if args.mode in ("normal", "inject"):
                 extensions.append("STARTTLS")
             extensions += ["ENHANCEDSTATUSCODES", "8BITMIME"]
             c.send_reply(["250-%s" % HOSTNAME] + ["250-%s" % e for e in extensions[:-1]]
@@ -331,7 +351,7 @@ def smtp(c):
                 c.send_line("454 4.7.0 TLS not available due to local problem")
                 continue
             c.refuse_pipelining("STARTTLS")
-            c.send_line("220 2.0.0 Ready to start TLS")
+            c.answer_tls("220 2.0.0 Ready to start TLS", "250 injected before TLS")
             c.start_tls()
             return smtp_after_tls(c)
         elif verb in ("NOOP", "RSET"):
@@ -385,7 +405,7 @@ def imap(c):
     if args.mode == "garbage":
         return c.garbage(args.hold)
     capabilities = "IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ ENABLE ID IDLE"
-    if args.mode == "normal":
+    if args.mode in ("normal", "inject"):
         capabilities += " STARTTLS"
     capabilities += " LOGINDISABLED"
     c.greet(["* OK [CAPABILITY %s] certaudit test IMAP server ready" % capabilities])
@@ -414,7 +434,7 @@ def imap(c):
                 c.send_line("%s NO [UNAVAILABLE] TLS is not available" % tag)
                 continue
             c.refuse_pipelining("STARTTLS")
-            c.send_line("%s OK Begin TLS negotiation now" % tag)
+            c.answer_tls("%s OK Begin TLS negotiation now" % tag, "* OK injected before TLS")
             c.start_tls()
             return imap_after_tls(c)
         elif command in ("LOGIN", "AUTHENTICATE"):
@@ -450,7 +470,7 @@ def pop3(c):
         return c.garbage(args.hold)
     c.greet(["+OK certaudit test POP3 server ready"])
     capabilities = ["USER", "TOP", "UIDL", "RESP-CODES", "PIPELINING"]
-    if args.mode == "normal":
+    if args.mode in ("normal", "inject"):
         capabilities.append("STLS")
     while True:
         line = c.readline(255)
@@ -472,7 +492,7 @@ def pop3(c):
                 c.send_line("-ERR TLS not available")
                 continue
             c.refuse_pipelining("STLS")
-            c.send_line("+OK Begin TLS negotiation")
+            c.answer_tls("+OK Begin TLS negotiation", "+OK injected before TLS")
             c.start_tls()
             return pop3_after_tls(c)
         elif command == "QUIT":
@@ -527,7 +547,7 @@ def ftp(c):
                 c.send_line("534 Request denied for policy reasons")
                 continue
             c.refuse_pipelining("AUTH TLS")
-            c.send_line("234 AUTH TLS successful")
+            c.answer_tls("234 AUTH TLS successful", "200 injected before TLS")
             c.start_tls()
             return ftp_after_tls(c)
         elif command == "FEAT":
@@ -693,7 +713,8 @@ def ldap(c):
             continue
         c.refuse_pipelining("the StartTLS request")
         c.log("S: ExtendedResponse messageID %d resultCode 0 (success)" % message_id)
-        c.send(ldap_extended_response(message_id, LDAP_SUCCESS, "", LDAP_STARTTLS_OID))
+        c.answer_tls(ldap_extended_response(message_id, LDAP_SUCCESS, "", LDAP_STARTTLS_OID),
+                     ldap_extended_response(message_id + 1, LDAP_SUCCESS, "injected before TLS"))
         c.start_tls()
         c.drain(c.args.after_tls)  # an UnbindRequest or a close ends it
         return
@@ -739,7 +760,7 @@ def postgres(c):
                 c.send(b"N")
                 return postgres_plaintext_startup(c)
             c.log("S: S")
-            c.send(b"S")
+            c.answer_tls(b"S", pg_error("FATAL", "XX000", "injected before TLS"))
             c.start_tls()
             return postgres_after_tls(c)
         if code == PG_CANCEL_REQUEST and length == 16:
