@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 /// Everything a server may send before it is ready for TLS (greeting and answers together).
@@ -86,16 +87,17 @@ static char *next_line(session *s) {
                 if (end > s->consumed && s->buffer[end - 1] == '\r') {
                     end -= 1;
                 }
-                s->buffer[end] = '\0';
-                s->buffer[i] = '\0';
-                s->consumed = i + 1;
-                for (char *c = line; *c; c++) {
-                    unsigned char byte = (unsigned char)*c;
+                // Every byte up to the line end is checked (an embedded NUL is not text either).
+                for (size_t at = s->consumed; at < end; at++) {
+                    unsigned char byte = (unsigned char)s->buffer[at];
                     if ((byte < 0x20 && byte != '\t') || byte == 0x7f) {
                         fail(s, CA_TLS_STARTTLS, "STARTTLS: the server's answer is not text");
                         return NULL;
                     }
                 }
+                s->buffer[end] = '\0';
+                s->buffer[i] = '\0';
+                s->consumed = i + 1;
                 return line;
             }
         }
@@ -121,19 +123,30 @@ static int unexpected(session *s, const char *step, const char *line) {
 /// An SMTP or FTP reply (RFC 5321 §4.2, RFC 959 §4.2): lines "NNN-text" then "NNN text". Returns the
 /// code of the last line, or -1 with the failure set.
 static int numbered_reply(session *s, const char *step) {
+    int open_code = -1;  // inside an "NNN-" block: the code that ends it
     for (int lines = 0; lines < 200; lines++) {
         char *line = next_line(s);
         if (line == NULL) {
             return -1;
         }
-        if (strlen(line) < 3 || line[0] < '1' || line[0] > '5' || line[1] < '0' || line[1] > '9' || line[2] < '0' ||
-            line[2] > '9' || (line[3] != '\0' && line[3] != ' ' && line[3] != '-')) {
+        int numbered = strlen(line) >= 3 && line[0] >= '1' && line[0] <= '5' && line[1] >= '0' && line[1] <= '9' &&
+                       line[2] >= '0' && line[2] <= '9' && (line[3] == '\0' || line[3] == ' ' || line[3] == '-');
+        int code = numbered ? (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0') : -1;
+        if (open_code >= 0) {
+            // RFC 959 §4.2: inside a multi-line reply, lines are free text until "NNN " with the same code.
+            if (code == open_code && line[3] != '-') {
+                return code;
+            }
+            continue;
+        }
+        if (!numbered) {
             unexpected(s, step, line);
             return -1;
         }
         if (line[3] != '-') {
-            return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+            return code;
         }
+        open_code = code;
     }
     fail(s, CA_TLS_STARTTLS, "STARTTLS: the server's reply has too many lines");
     return -1;
@@ -175,7 +188,7 @@ static int imap(session *s) {
         line = next_line(s);
         if (line == NULL) return 0;
         if (line[0] == '*') continue;  // untagged data (e.g. CAPABILITY)
-        if (strncmp(line, "a1 OK", 5) == 0) return 1;
+        if (strncasecmp(line, "a1 OK", 5) == 0) return 1;
         return unexpected(s, "STARTTLS", line);
     }
     return fail(s, CA_TLS_STARTTLS, "STARTTLS: too many untagged lines");

@@ -153,6 +153,9 @@ static int connect_before(const char *host, const char *port, long long deadline
     for (struct addrinfo *address = addresses; address != NULL && result < 0; address = address->ai_next) {
         int fd = socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, address->ai_protocol);
         if (fd < 0) {
+            // Out of descriptors or memory here, not a closed port: a sweep must not skip it.
+            snprintf(message, size, "cannot open a socket for %s:%s: %s", host, port, strerror(errno));
+            *failure = CA_TLS_SETUP;
             continue;
         }
         int connected = connect(fd, address->ai_addr, address->ai_addrlen);
@@ -289,12 +292,14 @@ static const char chrome_sigalgs[] =
 static const char chrome_groups[] = "X25519:P-256:P-384";
 
 /// Sets what `offer` puts in the ClientHello. Returns 1, or 0 when OpenSSL refused a list.
-static int configure(SSL_CTX *context, SSL *ssl, ca_tls_offer offer, int alpn_http) {
+static int configure(SSL *ssl, ca_tls_offer offer, int alpn_http) {
     // Audit, do not trust-check: accept whatever chain the server presents (the rules judge it), and
-    // reach weak servers (security level 0).
-    SSL_CTX_set_verify(context, SSL_VERIFY_NONE, NULL);
-    SSL_CTX_set_security_level(context, 0);
-    SSL_set_options(ssl, SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
+    // reach weak servers (security level 0) and servers without RFC 5746 renegotiation_info (BoringSSL,
+    // Chrome's TLS library, accepts them; OpenSSL 3.0 no longer does by default). On the SSL itself:
+    // SSL_new has copied the context's settings already.
+    SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+    SSL_set_security_level(ssl, 0);
+    SSL_set_options(ssl, SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_LEGACY_SERVER_CONNECT);
     int ok = 1;
     switch (offer) {
     case CA_OFFER_CHROME:
@@ -368,9 +373,8 @@ static void describe_key_exchange(SSL *ssl, ca_tls_chain *out) {
     snprintf(out->key_exchange, sizeof(out->key_exchange), "%s", name);
 }
 
-/// Copies the presented chain (DER, leaf first) into `out`.
-static void copy_chain(SSL *ssl, ca_tls_chain *out) {
-    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+/// Copies a presented chain (DER, leaf first) into `out`.
+static void copy_stack(STACK_OF(X509) *chain, ca_tls_chain *out) {
     int count = chain ? sk_X509_num(chain) : 0;
     out->certs = calloc((size_t)(count > 0 ? count : 1), sizeof(ca_p12_cert));
     for (int i = 0; out->certs != NULL && i < count; i++) {
@@ -386,6 +390,18 @@ static void copy_chain(SSL *ssl, ca_tls_chain *out) {
         }
         OPENSSL_free(der);
     }
+}
+
+/// Runs where OpenSSL would verify the server's chain, before it checks the certificate against the
+/// suite: OpenSSL's client aborts a TLS 1.2 ECDHE-ECDSA handshake whose certificate lacks
+/// digitalSignature (SSL_R_BAD_ECC_CERT), as Chrome does, and the chain must still be audited. The
+/// chain is kept; trust is never judged here (the audit does that).
+static int capture_chain(X509_STORE_CTX *store, void *argument) {
+    ca_tls_chain *out = argument;
+    if (out->certs == NULL) {
+        copy_stack(X509_STORE_CTX_get0_untrusted(store), out);
+    }
+    return 1;
 }
 
 int ca_tls_handshake(const ca_tls_request *request, ca_tls_chain *out) {
@@ -410,7 +426,7 @@ int ca_tls_handshake(const ca_tls_request *request, ca_tls_chain *out) {
     SSL_CTX *context = SSL_CTX_new(TLS_client_method());
     SSL *ssl = context ? SSL_new(context) : NULL;
     BIO *bio = nosignal_method ? BIO_new(nosignal_method) : NULL;
-    if (ssl == NULL || bio == NULL || !configure(context, ssl, request->offer, request->alpn_http)) {
+    if (ssl == NULL || bio == NULL || !configure(ssl, request->offer, request->alpn_http)) {
         BIO_free(bio);
         ca_describe_error(out->message, sizeof(out->message), "cannot set up TLS");
         out->failure = CA_TLS_SETUP;
@@ -418,11 +434,29 @@ int ca_tls_handshake(const ca_tls_request *request, ca_tls_chain *out) {
     }
     BIO_set_fd(bio, fd, BIO_NOCLOSE);
     SSL_set_bio(ssl, bio, bio);  // the SSL owns the BIO now
+    if (request->want_chain) {
+        SSL_CTX_set_cert_verify_callback(context, capture_chain, out);
+    }
     if (request->server_name != NULL) {
         SSL_set_tlsext_host_name(ssl, request->server_name);
     }
     int driven = drive(ssl, fd, deadline);
+    const SSL_CIPHER *pending = SSL_get_pending_cipher(ssl);
+    if (driven == 0 && out->count > 0 && pending != NULL && SSL_version(ssl) == TLS1_2_VERSION &&
+        SSL_CIPHER_get_auth_nid(pending) == NID_auth_ecdsa) {
+        // The server chose an ECDHE-ECDSA suite and sent its chain; the handshake stopped on the
+        // certificate (its KeyUsage). That is the handshake Chrome gets, and it fails the same way.
+        ca_describe_error(out->message, sizeof(out->message), "TLS handshake stopped after the certificate");
+        snprintf(out->protocol, sizeof(out->protocol), "%s", SSL_get_version(ssl));
+        snprintf(out->cipher, sizeof(out->cipher), "%s", SSL_CIPHER_get_name(pending));
+        snprintf(out->key_exchange, sizeof(out->key_exchange), "ecdhe");
+        out->stopped_at_certificate = 1;
+        out->failure = CA_TLS_OK;
+        ok = 1;
+        goto done;
+    }
     if (driven != 1) {
+        ca_tls_chain_free(out);
         out->failure = driven < 0 ? CA_TLS_TIMEOUT : CA_TLS_HANDSHAKE;
         if (driven < 0) {
             snprintf(out->message, sizeof(out->message), "TLS handshake failed: timed out");
@@ -433,8 +467,8 @@ int ca_tls_handshake(const ca_tls_request *request, ca_tls_chain *out) {
         }
         goto done;
     }
-    if (request->want_chain) {
-        copy_chain(ssl, out);
+    if (request->want_chain && out->certs == NULL) {
+        copy_stack(SSL_get_peer_cert_chain(ssl), out);
     }
     snprintf(out->protocol, sizeof(out->protocol), "%s", SSL_get_version(ssl));
     snprintf(out->cipher, sizeof(out->cipher), "%s", SSL_get_cipher_name(ssl));

@@ -158,8 +158,12 @@ typedef struct {
     char key_exchange[16]; ///< "ecdhe", "dhe", "rsa", "psk" or "other"
     char group[32];        ///< the key exchange group ("x25519", "prime256v1", "ffdhe2048"…); empty for RSA
     char alpn[32];         ///< the protocol the server selected by ALPN; empty when none
-    char message[256];     ///< the reason when the function returns 0
+    char message[256];     ///< the reason when the function returns 0 (or why it stopped, below)
     ca_tls_failure failure;  ///< its kind when the function returns 0
+    /// 1 when the server chose a TLS 1.2 ECDHE-ECDSA suite and sent its chain, and the handshake then
+    /// stopped on the certificate (OpenSSL's client, like Chrome, refuses an ECDSA key whose KeyUsage
+    /// lacks digitalSignature): the function returns 1 with the chain and what was chosen.
+    int stopped_at_certificate;
 } ca_tls_chain;
 
 /// Milliseconds on the monotonic clock the deadlines use.

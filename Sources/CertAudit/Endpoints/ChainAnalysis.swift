@@ -45,59 +45,72 @@ enum ChainAnalysis {
     static func links(_ chain: [(der: ArraySlice<UInt8>, facts: CertificateFacts)], trustStore: TrustStore?) -> ([Link], ChainTrust) {
         let parsed = chain.map { try? Certificate(derEncoded: Array($0.der)) }
         var links: [Link] = []
-        // For each certificate: the index of its issuer in the chain, or the anchor that issued it.
+        // For each certificate: the index in the chain of the issuer whose key verified it, and whether
+        // a trust anchor verified it (or it is an anchor itself).
         var issuerIndex: [Int?] = []
         var anchored: [Bool] = []
         for (position, item) in chain.enumerated() {
             let facts = item.facts
+            // Every candidate issuer, in the order a client looks: the next certificate, the others
+            // presented, the trust store's anchors of that name. The first whose key verifies wins.
+            var candidates: [(IssuerSource, Int?, Certificate?)] = []
+            if position + 1 < chain.count, chain[position + 1].facts.issued(facts) {
+                candidates.append((.next, position + 1, parsed[position + 1]))
+            }
+            for other in chain.indices where other != position && other != position + 1 && chain[other].facts.issued(facts) {
+                candidates.append((.presented, other, parsed[other]))
+            }
+            for anchor in trustStore?.anchors(named: facts.issuer.der) ?? [] where anchor.facts.issued(facts) {
+                candidates.append((.trustStore, nil, anchor.certificate))
+            }
             var link = Link(issuer: .missing, signature: .unverified)
             var found: Int?
-            var anchor: TrustStore.Anchor?
-            if facts.selfIssued {
-                link.issuer = .itself
-                link.signature = verify(parsed[position], by: parsed[position])
-            } else if position + 1 < chain.count, chain[position + 1].facts.issued(facts) {
-                link.issuer = .next
-                found = position + 1
-            } else if let other = chain.indices.first(where: { $0 != position && chain[$0].facts.issued(facts) }) {
-                link.issuer = .presented
-                found = other
-            } else if let match = trustStore?.anchors(named: facts.issuer.der).first(where: { $0.facts.issued(facts) }) {
-                link.issuer = .trustStore
-                anchor = match
-            }
-            if let found {
-                link.signature = verify(parsed[position], by: parsed[found])
-            } else if let anchor {
-                link.signature = verify(parsed[position], by: anchor.certificate)
+            var viaAnchor = isAnchor(item, parsed[position], trustStore: trustStore)
+            if let winner = candidates.first(where: { verify(parsed[position], by: $0.2) == .valid }) {
+                link = Link(issuer: winner.0, signature: .valid)
+                found = winner.1
+                viaAnchor = viaAnchor || winner.0 == .trustStore
+            } else if facts.selfIssued {
+                // A root (or a key-rollover certificate): clients do not check a root's own signature.
+                let own = verify(parsed[position], by: parsed[position])
+                link = Link(issuer: .itself, signature: own == .valid ? .valid : .unverified)
+            } else if let first = candidates.first {
+                // Named issuers exist but none verifies: invalid only when every check was possible.
+                let checks = candidates.map { verify(parsed[position], by: $0.2) }
+                link = Link(issuer: first.0, signature: checks.contains(.unverified) ? .unverified : .invalid)
+                found = first.1
             }
             links.append(link)
-            issuerIndex.append(found)
-            anchored.append(anchor != nil && link.signature == .valid)
+            issuerIndex.append(link.signature == .invalid ? nil : found)
+            anchored.append(viaAnchor)
         }
-        return (links, trust(chain, links: links, issuerIndex: issuerIndex, anchored: anchored, trustStore: trustStore))
+        return (links, trust(chain, links: links, issuerIndex: issuerIndex, anchored: anchored))
     }
 
-    /// From the first certificate, follows verified issuers through the chain: trusted when it reaches
-    /// a certificate issued by an anchor, or one that is itself an anchor.
+    /// The certificate is an anchor: the same DER, or the same subject and public key (a re-issued root).
+    private static func isAnchor(
+        _ item: (der: ArraySlice<UInt8>, facts: CertificateFacts), _ parsed: Certificate?, trustStore: TrustStore?
+    ) -> Bool {
+        guard let store = trustStore else { return false }
+        return store.anchors(named: item.facts.subject.der).contains { anchor in
+            anchor.der.elementsEqual(item.der) || (parsed.map { $0.publicKey == anchor.certificate.publicKey } ?? false)
+        }
+    }
+
+    /// From the first certificate, follows issuers through the chain: trusted when it reaches a
+    /// certificate an anchor verified, or an anchor itself. A link that could not be checked
+    /// (RSA-PSS, MD5, DSA) is followed; an invalid one ends the walk.
     private static func trust(
-        _ chain: [(der: ArraySlice<UInt8>, facts: CertificateFacts)], links: [Link], issuerIndex: [Int?], anchored: [Bool],
-        trustStore: TrustStore?
+        _ chain: [(der: ArraySlice<UInt8>, facts: CertificateFacts)], links: [Link], issuerIndex: [Int?], anchored: [Bool]
     ) -> ChainTrust {
         guard !chain.isEmpty else { return .none }
         var current = 0
         var visited = Set<Int>()
         while visited.insert(current).inserted {
-            let facts = chain[current].facts
-            if let store = trustStore,
-                store.anchors(named: facts.subject.der).contains(where: { $0.der.elementsEqual(chain[current].der) })
-            {
-                return .trusted
-            }
             if anchored[current] {
                 return .trusted
             }
-            guard links[current].signature == .valid, let next = issuerIndex[current] else { return .untrusted }
+            guard links[current].signature != .invalid, let next = issuerIndex[current] else { return .untrusted }
             current = next
         }
         return .untrusted

@@ -24,26 +24,34 @@ extension TLSEndpoint {
                 return result
             }
             var handshake = legacy.handshake(requestedName: host)
+            handshake.service = TLSHandshake.Service(service)
             handshake.chromeCompatible = false
             return certificates(legacy, handshake: handshake)
         }
         var handshake = chrome.handshake(requestedName: host)
+        handshake.service = TLSHandshake.Service(service)
+        // What the first handshake settles: a server picks the highest version offered, so TLS 1.2
+        // chosen means no TLS 1.3.
         handshake.acceptsTLS13 = handshake.protocolVersion == .tls13
-        handshake.acceptsECDHE = handshake.protocolVersion == .tls12 && handshake.keyExchange == .ecdhe
-        handshake.acceptsRSAKeyExchange = handshake.keyExchange == .rsa
+        if handshake.protocolVersion == .tls12 && handshake.keyExchange == .ecdhe { handshake.acceptsECDHE = true }
+        if handshake.keyExchange == .rsa { handshake.acceptsRSAKeyExchange = true }
         if probes {
-            if !handshake.acceptsECDHE {
-                var probe = attempt(.ecdhe, deadline: deadline, wantChain: false)
-                handshake.acceptsECDHE = probe.ok
-                probe.free()
+            if handshake.acceptsECDHE == nil {
+                handshake.acceptsECDHE = probe(.ecdhe, deadline: deadline)
             }
-            if !handshake.acceptsRSAKeyExchange {
-                var probe = attempt(.rsa, deadline: deadline, wantChain: false)
-                handshake.acceptsRSAKeyExchange = probe.ok
-                probe.free()
+            if handshake.acceptsRSAKeyExchange == nil {
+                handshake.acceptsRSAKeyExchange = probe(.rsa, deadline: deadline)
             }
         }
         return certificates(chrome, handshake: handshake)
+    }
+
+    /// true: the server completed the handshake; false: it refused it; nil: no answer (time, network).
+    private func probe(_ offer: Offer, deadline: Int64) -> Bool? {
+        var exchange = attempt(offer, deadline: deadline, wantChain: false)
+        defer { exchange.free() }
+        if exchange.ok { return true }  // a stop at the certificate still means the suite was chosen
+        return exchange.failure == CA_TLS_HANDSHAKE ? false : nil
     }
 
     private func certificates(_ exchange: Exchange, handshake: TLSHandshake) -> DecodedInput {
@@ -87,6 +95,7 @@ extension TLSEndpoint {
         }
 
         var failure: ca_tls_failure { chain.failure }
+        var stoppedAtCertificate: Bool { chain.stopped_at_certificate != 0 }
         var message: String { Exchange.text(chain.message) }
 
         var problemCode: InputProblem.Code {
@@ -101,10 +110,12 @@ extension TLSEndpoint {
         }
 
         func handshake(requestedName: String) -> TLSHandshake {
-            TLSHandshake(
+            var handshake = TLSHandshake(
                 protocolVersion: .init(openSSLName: Exchange.text(chain.protocol)), cipher: Exchange.text(chain.cipher),
                 keyExchange: TLSHandshake.KeyExchange(rawValue: Exchange.text(chain.key_exchange)) ?? .other,
                 group: Exchange.text(chain.group), alpn: Exchange.text(chain.alpn), requestedName: requestedName)
+            handshake.stoppedAtCertificate = stoppedAtCertificate
+            return handshake
         }
 
         static func text<T>(_ value: T) -> String {

@@ -29,6 +29,17 @@ public struct TLSHandshake: Sendable, Hashable {
         case other
     }
 
+    /// How the endpoint reaches TLS (the `tls.service` fact).
+    public enum Service: String, CaseIterable, Sendable {
+        case none, tls, smtp, submission, imap, pop3, ldap, ftp, postgres
+
+        init(_ service: TLSEndpoint.Service) {
+            self = service == .https ? .tls : Service(rawValue: service.rawValue) ?? .tls
+        }
+    }
+
+    public var service: Service = .tls
+
     /// The protocol, suite and key exchange of the handshake the certificates come from: Chrome's offer,
     /// or when the server refused it, the legacy probe (`chromeCompatible` false).
     public var protocolVersion: ProtocolVersion
@@ -42,16 +53,20 @@ public struct TLSHandshake: Sendable, Hashable {
     /// When false, Chrome/Edge fail with ERR_SSL_VERSION_OR_CIPHER_MISMATCH.
     public var chromeCompatible: Bool
     /// Offered alone: TLS 1.3; TLS 1.2 with Chrome's ECDHE suites; TLS 1.2 with Chrome's plain-RSA suites.
-    public var acceptsTLS13: Bool
-    public var acceptsECDHE: Bool
-    public var acceptsRSAKeyExchange: Bool
+    /// nil when unknown: not probed (`--no-probes`), or the probe timed out or could not connect.
+    public var acceptsTLS13: Bool?
+    public var acceptsECDHE: Bool?
+    public var acceptsRSAKeyExchange: Bool?
+    /// The server chose a TLS 1.2 ECDHE-ECDSA suite and sent its chain, and the handshake stopped on the
+    /// certificate (an ECDSA key whose KeyUsage lacks digitalSignature): what Chrome gets too.
+    public var stoppedAtCertificate = false
     /// The name sent as SNI and matched against the leaf (the host as given; an address when no name).
     public var requestedName: String
 
     public init(
         protocolVersion: ProtocolVersion, cipher: String, keyExchange: KeyExchange, group: String = "", alpn: String = "",
-        chromeCompatible: Bool = true, acceptsTLS13: Bool = false, acceptsECDHE: Bool = false,
-        acceptsRSAKeyExchange: Bool = false, requestedName: String = ""
+        chromeCompatible: Bool = true, acceptsTLS13: Bool? = nil, acceptsECDHE: Bool? = nil,
+        acceptsRSAKeyExchange: Bool? = nil, requestedName: String = ""
     ) {
         self.protocolVersion = protocolVersion
         self.cipher = cipher
@@ -79,8 +94,16 @@ public struct TLSHandshake: Sendable, Hashable {
 
     /// The sentence messages append for a live server: what it negotiated with Chrome's offer.
     public var note: String {
-        chromeCompatible
+        if stoppedAtCertificate {
+            return "The server chose \(summary) for a ClientHello like Chrome's and sent this certificate; the handshake stops there."
+        }
+        return chromeCompatible
             ? "The server negotiated \(summary) with a ClientHello like Chrome's."
             : "The server refused a ClientHello like Chrome's; it answered only an older offer: \(summary)."
+    }
+
+    /// Every probe gave an answer (none skipped, timed out or unreachable).
+    public var probed: Bool {
+        acceptsTLS13 != nil && acceptsECDHE != nil && acceptsRSAKeyExchange != nil
     }
 }

@@ -84,6 +84,7 @@ public struct Auditor: Sendable {
         decoded.problems.forEach { report.add($0) }
         report.skipReason = decoded.skipReason
         var parsed: [(ExtractedCertificate, CertificateFacts)] = []
+        var positions: [Int] = []  // each parsed certificate's place among those the input held
         for (position, extracted) in decoded.certificates.enumerated() {
             if let deadline = decoded.deadline, deadline.passed {
                 report.add(
@@ -94,15 +95,22 @@ public struct Auditor: Sendable {
             }
             do {
                 parsed.append((extracted, try LenientCertificateParser.parse(extracted.der)))
+                positions.append(position)
             } catch {
                 report.add(InputProblem(.certificateUnparsable, location: extracted.location, "is not a readable certificate: \(error)"))
             }
         }
         let presented = parsed.allSatisfy { $0.0.container == .presented } && !parsed.isEmpty
-        let presentations =
+        var presentations =
             presented
             ? Presentation.chain(
                 parsed.map(\.1), handshake: decoded.handshake, ders: parsed.map(\.0.der), trustStore: trustStore) : []
+        // Places as the server sent them: when the first certificate cannot be read, no other one is
+        // promoted to the server's certificate.
+        for index in presentations.indices {
+            presentations[index].index = positions[index]
+            presentations[index].count = decoded.certificates.count
+        }
         var applications = Array(repeating: 0, count: rules.count)
         for (position, (extracted, facts)) in parsed.enumerated() {
             let verdict = audit(

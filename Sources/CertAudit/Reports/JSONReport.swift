@@ -74,10 +74,19 @@ public final class JSONReport: ReportWriter {
         json.field("chromeCompatible", handshake.chromeCompatible)
         json.key("accepts")
         json.beginObject()
-        json.field("tls13", handshake.acceptsTLS13)
-        json.field("ecdhe", handshake.acceptsECDHE)
-        json.field("rsaKeyExchange", handshake.acceptsRSAKeyExchange)
+        // null: unknown (not probed, or the probe got no answer).
+        func known(_ value: Bool?) {
+            if let value { json.bool(value) } else { json.null() }
+        }
+        json.key("tls13")
+        known(handshake.acceptsTLS13)
+        json.key("ecdhe")
+        known(handshake.acceptsECDHE)
+        json.key("rsaKeyExchange")
+        known(handshake.acceptsRSAKeyExchange)
         json.endObject()
+        json.field("service", handshake.service.rawValue)
+        json.field("stoppedAtCertificate", handshake.stoppedAtCertificate)
         json.field("requestedName", handshake.requestedName)
         json.endObject()
     }

@@ -61,9 +61,9 @@ public final class TextReport: ReportWriter {
         if let handshake = report.certificates.first?.presentation?.handshake {
             // What the server negotiated with Chrome's offer, and which key exchanges it takes alone.
             var accepts: [String] = []
-            if handshake.acceptsTLS13 { accepts.append("TLS 1.3") }
-            if handshake.acceptsECDHE { accepts.append("TLS 1.2 ECDHE") }
-            if handshake.acceptsRSAKeyExchange { accepts.append("TLS 1.2 plain RSA") }
+            if handshake.acceptsTLS13 == true { accepts.append("TLS 1.3") }
+            if handshake.acceptsECDHE == true { accepts.append("TLS 1.2 ECDHE") }
+            if handshake.acceptsRSAKeyExchange == true { accepts.append("TLS 1.2 plain RSA") }
             text += " · " + escape(handshake.chromeCompatible ? handshake.summary : "refuses Chrome's offer; answered " + handshake.summary)
             text += accepts.isEmpty ? "" : " · accepts " + accepts.joined(separator: ", ")
         }

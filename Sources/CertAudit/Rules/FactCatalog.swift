@@ -146,8 +146,16 @@ public enum FactCatalog {
             accessor: .bool { $0.presentation?.handshake?.acceptsECDHE ?? false }),
         FactDefinition(
             name: "tls.accepts.rsaKeyExchange",
-            summary: "the server accepts TLS 1.2 with Chrome's plain-RSA key exchange suites offered alone; false for files",
+            summary: "the server accepts TLS 1.2 with Chrome's plain-RSA key exchange suites offered alone; false for files and when unknown",
             accessor: .bool { $0.presentation?.handshake?.acceptsRSAKeyExchange ?? false }),
+        FactDefinition(
+            name: "tls.probed",
+            summary: "every tls.accepts.* fact is known (the probes ran and answered; not with --no-probes, a timeout or a network failure); false for files",
+            accessor: .bool { $0.presentation?.handshake?.probed ?? false }),
+        FactDefinition(
+            name: "tls.service",
+            summary: "how the endpoint reaches TLS: tls (implicit, what browsers use), smtp, submission, imap, pop3, ldap, ftp, postgres; none for files",
+            accessor: .enumeration { $0.presentation?.handshake?.service ?? .none }),
         FactDefinition(
             name: "tls.requestedName", summary: "the host name (or address) the endpoint was asked by; empty for files",
             accessor: .string { $0.presentation?.handshake?.requestedName ?? "" }),

@@ -264,11 +264,30 @@ private final class Pipeline: @unchecked Sendable {
     private let ready = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let byteLimit: Int
     /// Inputs the walker produced and no worker took yet (bounded, so a huge tree is not listed ahead).
-    private var queue: [(Int, AuditPipeline.Input)] = []
-    private var queueHead = 0
+    private let queue = InputQueue()
     /// Endpoints, taken by the endpoint threads (a queue of their own, so files never wait behind them).
-    private var endpointQueue: [(Int, AuditPipeline.Input)] = []
-    private var endpointHead = 0
+    private let endpointQueue = InputQueue()
+
+    /// Inputs waiting for a worker, oldest first. Only touched with the mutex held (a class, so that no
+    /// access to it stays open across a condition wait).
+    private final class InputQueue {
+        var items: [(Int, AuditPipeline.Input)] = []
+        var head = 0
+        var waiting: Int { items.count - head }
+
+        func take() -> (Int, AuditPipeline.Input) {
+            let next = items[head]
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 1024 {
+                items.removeFirst(head)
+                head = 0
+            }
+            return next
+        }
+    }
     private static let queueCapacity = 4096
     private var produced = 0
     private var producing = true
@@ -307,16 +326,12 @@ private final class Pipeline: @unchecked Sendable {
     func push(_ input: AuditPipeline.Input) {
         let endpoint = input.isEndpoint
         locked {
-            while (endpoint ? endpointQueue.count - endpointHead : queue.count - queueHead) >= Pipeline.queueCapacity {
+            let target = endpoint ? endpointQueue : queue
+            while target.waiting >= Pipeline.queueCapacity {
                 pthread_cond_wait(room, mutex)
             }
-            if endpoint {
-                endpointQueue.append((produced, input))
-                pthread_cond_signal(endpointInputs)
-            } else {
-                queue.append((produced, input))
-                pthread_cond_signal(inputs)
-            }
+            target.items.append((produced, input))
+            pthread_cond_signal(endpoint ? endpointInputs : inputs)
             produced += 1
         }
     }
@@ -333,35 +348,17 @@ private final class Pipeline: @unchecked Sendable {
     /// Worker side: the next input (file or endpoint) in walk order, or nil when the walk is over and the
     /// queue empty.
     func pop(endpoints: Bool) -> (Int, AuditPipeline.Input)? {
-        locked {
-            if endpoints {
-                return Pipeline.take(from: &endpointQueue, head: &endpointHead, signal: endpointInputs, room: room, mutex: mutex) {
-                    self.producing
-                }
+        let source = endpoints ? endpointQueue : queue
+        let signal = endpoints ? endpointInputs : inputs
+        return locked {
+            while source.waiting == 0, producing {
+                pthread_cond_wait(signal, mutex)
             }
-            return Pipeline.take(from: &queue, head: &queueHead, signal: inputs, room: room, mutex: mutex) { self.producing }
+            guard source.waiting > 0 else { return nil }
+            let next = source.take()
+            pthread_cond_broadcast(room)
+            return next
         }
-    }
-
-    private static func take(
-        from queue: inout [(Int, AuditPipeline.Input)], head: inout Int, signal: UnsafeMutablePointer<pthread_cond_t>,
-        room: UnsafeMutablePointer<pthread_cond_t>, mutex: UnsafeMutablePointer<pthread_mutex_t>, producing: () -> Bool
-    ) -> (Int, AuditPipeline.Input)? {
-        while head == queue.count, producing() {
-            pthread_cond_wait(signal, mutex)
-        }
-        guard head < queue.count else { return nil }
-        let next = queue[head]
-        head += 1
-        if head == queue.count {
-            queue.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 1024 {
-            queue.removeFirst(head)
-            head = 0
-        }
-        pthread_cond_broadcast(room)
-        return next
     }
 
     /// Worker side: waits until `cost` more bytes fit, unless this input is the oldest undelivered one

@@ -170,6 +170,34 @@ import Testing
         #expect(LiveVerdictTests.chromiumError(port: port, folder: folder) == "ERR_SSL_VERSION_OR_CIPHER_MISMATCH")
     }
 
+    @Test func anECDSAKeyWithoutDigitalSignatureOnATLS12OnlyServerIsJudged() throws {
+        // OpenSSL's and GnuTLS's servers refuse to sign TLS 1.2 ECDHE-ECDSA with such a key; Java's TLS
+        // stack (as IIS, Java application servers and appliances) serves it. OpenSSL's client, like
+        // Chrome, stops the handshake on the certificate: certaudit keeps the chain it was sent and
+        // judges it as the ECDHE handshake it is, and Chromium fails with ERR_SSL_KEY_USAGE_INCOMPATIBLE.
+        let folder = Fixtures.temporaryDirectory()
+        let store = folder + "/server.p12"
+        let export = Fixtures.run(
+            "/usr/bin/openssl",
+            ["pkcs12", "-export", "-in", Fixtures.samples + "/tls/ec-p384-ku-no-ds.crt", "-inkey",
+             Fixtures.samples + "/keys/ec-p384-ku-no-ds.key", "-passout", "pass:changeit", "-out", store])
+        try #require(export.status == 0, "\(export.stderr)")
+        let (server, line) = try StartTLSTests.startReady(
+            "/usr/bin/java", [Fixtures.repositoryRoot + "/Tests/CertAuditTests/Servers/JavaTLSServer.java", store, "changeit", "TLSv1.2"])
+        defer { StartTLSTests.stop(server) }
+        let port = try #require(Int(line.split(separator: " ").last ?? ""))
+        let (status, json, first) = try Self.scan(["--profile", "browser", "tls://127.0.0.1:\(port)"])
+        #expect((json["errors"] as? [Any])?.isEmpty == true, "\(json["errors"] ?? "")")
+        let tls = try #require(first["tls"] as? [String: Any])
+        #expect(tls["protocol"] as? String == "TLSv1.2")
+        #expect(tls["keyExchange"] as? String == "ecdhe")
+        #expect((tls["cipher"] as? String)?.hasPrefix("ECDHE-ECDSA-") == true, "\(tls)")
+        #expect(tls["stoppedAtCertificate"] as? Bool == true)
+        #expect(Self.ruleIds(first).contains("browser.ku-lacks-digital-signature"))
+        #expect(status == 1)
+        #expect(LiveVerdictTests.chromiumError(port: port, folder: folder) == "ERR_SSL_KEY_USAGE_INCOMPATIBLE")
+    }
+
     @Test func theNameAskedForMustBeCovered() throws {
         // Asked as localhost: good-rsa covers only www.example.com (Chrome: ERR_CERT_COMMON_NAME_INVALID);
         // the req -x509 certificate names localhost. Asked by address, names are not judged.
