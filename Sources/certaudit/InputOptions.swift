@@ -64,11 +64,17 @@ struct InputOptions: ParsableArguments {
     func inputs() throws -> [ScanInput] {
         var inputs = arguments
         for file in targetFiles {
+            let targets: [ScanInput]
             do {
-                inputs += try TargetList.read(file)
+                targets = try TargetList.read(file)
             } catch {
                 throw UsageFailure(error.description)
             }
+            // An inventory that yields nothing is a broken inventory, not a clean fleet.
+            guard !targets.isEmpty else {
+                throw UsageFailure("--targets \(file) names no endpoint (one per line, Prometheus file_sd JSON, or nmap -oG)")
+            }
+            inputs += targets
         }
         return inputs
     }

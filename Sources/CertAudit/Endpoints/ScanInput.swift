@@ -47,6 +47,10 @@ public enum ScanInput: Sendable, Hashable, CustomStringConvertible {
         if let problem = EndpointRange.problem(argument) {
             throw ArgumentError(description: "'\(argument)': \(problem)")
         }
+        if EndpointRange.looksLikeRange(argument) {
+            throw ArgumentError(
+                description: "'\(argument)' is neither an endpoint nor a range: a range is SCHEME://A.B.C.D/N[:PORT] (decimal octets, N 16-32, PORT 1-65535)")
+        }
         guard let endpoint = TLSEndpoint(argument: argument) else {
             throw ArgumentError(
                 description: "'\(argument)' is not an endpoint: SCHEME://HOST[:PORT] (\(schemes)), PORT 1-65535, IPv6 in brackets, or an IPv4 range SCHEME://A.B.C.D/N[:PORT] (N 16-32)")
@@ -113,7 +117,7 @@ public struct EndpointRange: Sendable, Hashable {
         guard let (service, address, prefix, port) = EndpointRange.split(argument), EndpointRange.problem(argument) == nil
         else { return nil }
         let mask: UInt32 = prefix == 0 ? 0 : ~UInt32(0) << (32 - prefix)
-        self.service = service
+        self.service = service == .https ? .tls : service
         network = address & mask
         prefixLength = prefix
         self.port = port
@@ -129,6 +133,22 @@ public struct EndpointRange: Sendable, Hashable {
             return "the port must be 1-65535"
         }
         return nil
+    }
+
+    /// A numeric host (digits and dots, or a bracketed IPv6 literal) with something after `/` that is not
+    /// a URL path of letters: meant as a range, but not a valid one (`tls://10.0.0.0:443/24`,
+    /// `tls://10.0.0/24`, `tls://[2001:db8::]/120`). Refused rather than read as one address.
+    static func looksLikeRange(_ argument: String) -> Bool {
+        guard let separator = argument.range(of: "://") else { return false }
+        let rest = argument[separator.upperBound...]
+        guard let slash = rest.firstIndex(of: "/") else { return false }
+        var host = rest[..<slash]
+        if let colon = host.lastIndex(of: ":"), !host.hasPrefix("[") {
+            host = host[..<colon]
+        }
+        let numeric = host.hasPrefix("[") || (!host.isEmpty && host.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") })
+        let after = rest[rest.index(after: slash)...]
+        return numeric && (after.first.map { $0.isNumber || $0 == ":" } ?? false)
     }
 
     /// `SCHEME://A.B.C.D/N[:PORT]` → its parts; nil when the argument has no such shape.

@@ -75,6 +75,14 @@ public struct TLSEndpoint: Sendable, Hashable {
             rest = rest[..<slash]
         }
         guard let (host, port) = TLSEndpoint.hostAndPort(rest, defaultPort: service.defaultPort) else { return nil }
+        // An IPv4 literal must be four decimal octets: getaddrinfo would read `010.0.0.1` as octal and
+        // `10.0.1` as 10.0.0.1.
+        if host.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }) {
+            let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+            guard octets.count == 4,
+                octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && (Int($0) ?? 256) <= 255 && ($0.count == 1 || $0.first != "0") })
+            else { return nil }
+        }
         // https:// is tls:// by another name: one server, one name in reports and baselines.
         self.init(service: service == .https ? .tls : service, host: host, port: port)
     }

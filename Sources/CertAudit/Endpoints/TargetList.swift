@@ -26,24 +26,31 @@ public enum TargetList {
         }
     }
 
+    /// file_sd when the whole file is a JSON list; nmap when its lines are nmap's (`Host: … Ports: …`);
+    /// else one endpoint per line (a lines file may start with `[v6]:port` or a `# Nmap hosts` comment).
     public static func format(of bytes: [UInt8]) -> Format {
-        let start = bytes.firstIndex { $0 != 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d && $0 != 0xef && $0 != 0xbb && $0 != 0xbf }
-        if let start, bytes[start] == UInt8(ascii: "[") {
+        let start = bytes.firstIndex { $0 != 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d }
+        if let start, bytes[start] == UInt8(ascii: "["),
+            (try? JSONSerialization.jsonObject(with: Data(bytes[start...]))) is [Any]
+        {
             return .fileSD
         }
-        let prefix = Array(bytes.prefix(4096))
-        let text = String(decoding: prefix, as: UTF8.self)
-        if text.hasPrefix("# Nmap") || text.contains("\nHost: ") || text.hasPrefix("Host: ") {
-            return .nmap
+        for line in bytes.split(separator: 0x0a).prefix(10_000) {
+            let text = String(decoding: line, as: UTF8.self)
+            if text.hasPrefix("Host: "), text.contains("\tPorts: ") || text.contains("\tStatus: ") {
+                return .nmap
+            }
         }
         return .lines
     }
 
     public static func parse(_ bytes: [UInt8], source: String) -> [ScanInput] {
+        // A UTF-8 byte order mark (Windows editors) is not part of the first line.
+        let bytes = bytes.starts(with: [0xef, 0xbb, 0xbf]) ? Array(bytes.dropFirst(3)) : bytes
         switch format(of: bytes) {
-        case .fileSD: fileSD(bytes, source: source)
-        case .nmap: nmap(bytes, source: source)
-        case .lines: lines(bytes, source: source)
+        case .fileSD: return fileSD(bytes, source: source)
+        case .nmap: return nmap(bytes, source: source)
+        case .lines: return lines(bytes, source: source)
         }
     }
 
@@ -107,7 +114,8 @@ public enum TargetList {
     /// nmap service names (`-oG`, field 5 of a port entry) → how certaudit reaches TLS on that port.
     static let nmapServices: [String: TLSEndpoint.Service] = [
         "https": .tls, "ssl": .tls, "imaps": .tls, "pop3s": .tls, "ldaps": .tls, "smtps": .tls, "ftps": .tls,
-        "https-alt": .tls, "submissions": .tls, "smtp": .smtp, "submission": .submission, "imap": .imap, "pop3": .pop3,
+        "https-alt": .tls, "submissions": .tls, "ldapssl": .tls, "globalcatldapssl": .tls, "ircs": .tls,
+        "xmpp-client-ssl": .tls, "smtp": .smtp, "submission": .submission, "imap": .imap, "pop3": .pop3,
         "ldap": .ldap, "ftp": .ftp, "postgresql": .postgres,
     ]
 

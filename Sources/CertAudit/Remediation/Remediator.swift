@@ -90,7 +90,12 @@ public struct Remediator: Sendable {
         case .standardInput:
             return "stdin.pem"
         case .endpoint:
-            let address = audited.path.range(of: "://").map { audited.path[$0.upperBound...] } ?? audited.path[...]
+            // tls://mx:443 → mx_443.pem; smtp://mx:25 → smtp_mx_25.pem (one file per endpoint).
+            let scheme = audited.path.range(of: "://").map { String(audited.path[..<$0.lowerBound]) } ?? "tls"
+            var address = audited.path.range(of: "://").map { audited.path[$0.upperBound...] } ?? audited.path[...]
+            if scheme != "tls" {
+                address = Substring(scheme + "_" + address)
+            }
             let name = address.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
             return "endpoints/" + String(name) + ".pem"
         }

@@ -26,6 +26,11 @@ import Testing
             # Nmap done at Wed Dec  2 10:00:01 2026 -- 1 IP address (1 host up) scanned in 0.05 seconds
             """
         #expect(TargetList.format(of: Array(nmap.utf8)) == .nmap)
+        // A lines file that starts like the others is still a lines file; a BOM is not part of line 1.
+        #expect(TargetList.parse(Array("[2001:db8::1]:443\nb.example\n".utf8), source: "v6.txt").map(\.description) == ["tls://[2001:db8::1]:443", "tls://b.example:443"])
+        #expect(TargetList.parse(Array("# Nmap hosts, by hand\nb.example\n".utf8), source: "c.txt").map(\.description) == ["tls://b.example:443"])
+        #expect(TargetList.parse([0xef, 0xbb, 0xbf] + Array("b.example:8443\n".utf8), source: "bom.txt").map(\.description) == ["tls://b.example:8443"])
+        #expect(TargetList.parse(Array("Host: 10.0.0.9 (dc01)\tPorts: 636/open/tcp//ldapssl///\n".utf8), source: "g").map(\.description) == ["tls://10.0.0.9:636"])
         #expect(TargetList.parse(Array(nmap.utf8), source: "n.gnmap").map(\.description) == [
             "smtp://127.0.0.1:25", "tls://127.0.0.1:443", "tls://127.0.0.1:8443",
         ])
@@ -38,6 +43,12 @@ import Testing
         #expect(range.endpoint(at: 15).display == "tls://127.0.0.15:8443")
         #expect(throws: ScanInput.ArgumentError.self) { try ScanInput(argument: "tls://10.0.0.0/8") }
         #expect(throws: ScanInput.ArgumentError.self) { try ScanInput(argument: "gopher://10.0.0.1") }
+        // Misshapen ranges and non-decimal addresses are refused, not read as one address.
+        for bad in ["tls://10.0.0.0:443/24", "tls://10.0.0.0/24:https", "tls://10.0.0/24", "tls://[2001:db8::]/120",
+                    "tls://10.0.0.0/24:99999999999999999999", "tls://010.0.0.1", "tls://10.0.1:443"] {
+            #expect(throws: ScanInput.ArgumentError.self, "\(bad)") { try ScanInput(argument: bad) }
+        }
+        #expect(try ScanInput(argument: "https://10.0.0.0/30") == .endpointRange(EndpointRange(argument: "tls://10.0.0.0/30")!))
         #expect(try ScanInput(argument: "https://10.0.0.1/index.html") == .endpoint(TLSEndpoint(service: .tls, host: "10.0.0.1", port: 443)))
     }
 
