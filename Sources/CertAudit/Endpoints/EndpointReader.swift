@@ -23,12 +23,12 @@ extension TLSEndpoint {
                     InputProblem(.tlsHandshake, chrome.message + " (also with TLS 1.0–1.2 and every suite)"))
                 return result
             }
-            var handshake = legacy.handshake(requestedName: host)
+            var handshake = legacy.handshake(requestedName: requestedName)
             handshake.service = TLSHandshake.Service(service)
             handshake.chromeCompatible = false
             return certificates(legacy, handshake: handshake)
         }
-        var handshake = chrome.handshake(requestedName: host)
+        var handshake = chrome.handshake(requestedName: requestedName)
         handshake.service = TLSHandshake.Service(service)
         // What the first handshake settles: a server picks the highest version offered, so TLS 1.2
         // chosen means no TLS 1.3.
@@ -126,14 +126,16 @@ extension TLSEndpoint {
     private func attempt(_ offer: Offer, deadline: Int64, wantChain: Bool) -> Exchange {
         var chain = ca_tls_chain()
         // SNI only for names: RFC 6066 forbids IP literals in server_name.
-        let sendsName = !hostIsAddress
+        let name = sniName
         let ok = host.withCString { hostText in
             String(port).withCString { portText in
-                var request = ca_tls_request(
-                    host: hostText, port: portText, server_name: sendsName ? hostText : nil, starttls: service.starttls,
-                    offer: offer.value, alpn_http: service.offersHTTP ? 1 : 0, want_chain: wantChain ? 1 : 0,
-                    deadline_ms: deadline)
-                return ca_tls_handshake(&request, &chain) == 1
+                (name ?? "").withCString { nameText in
+                    var request = ca_tls_request(
+                        host: hostText, port: portText, server_name: name == nil ? nil : nameText, starttls: service.starttls,
+                        offer: offer.value, alpn_http: service.offersHTTP ? 1 : 0, want_chain: wantChain ? 1 : 0,
+                        deadline_ms: deadline)
+                    return ca_tls_handshake(&request, &chain) == 1
+                }
             }
         }
         return Exchange(chain: chain, ok: ok)

@@ -7,6 +7,9 @@ public struct TLSEndpoint: Sendable, Hashable {
     public var service: Service
     public var host: String
     public var port: Int
+    /// The host name to send as SNI and to match the certificate against when `host` is an address
+    /// (`tls://10.0.0.5:443?sni=www.corp.example`, or the name nmap printed beside the address).
+    public var serverName: String?
 
     /// How the connection reaches TLS.
     public enum Service: String, CaseIterable, Sendable {
@@ -44,15 +47,26 @@ public struct TLSEndpoint: Sendable, Hashable {
         var displayScheme: String { self == .https ? "tls" : rawValue }
     }
 
-    public init(service: Service, host: String, port: Int) {
+    public init(service: Service, host: String, port: Int, serverName: String? = nil) {
         self.service = service
         self.host = host
         self.port = port
+        self.serverName = serverName
     }
 
     public var display: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        return "\(service.displayScheme)://\(shownHost):\(port)"
+        return "\(service.displayScheme)://\(shownHost):\(port)" + (serverName.map { "?sni=" + $0 } ?? "")
+    }
+
+    /// The name sent as SNI: `serverName`, else the host when it is a name (RFC 6066 forbids addresses).
+    public var sniName: String? {
+        serverName ?? (hostIsAddress ? nil : host)
+    }
+
+    /// The name (or address) the endpoint is asked by, which the certificate must cover.
+    public var requestedName: String {
+        serverName ?? host
     }
 
     /// The host is an IPv4 or IPv6 literal (no SNI; matched against IP SubjectAltNames).
@@ -71,6 +85,16 @@ public struct TLSEndpoint: Sendable, Hashable {
             return nil
         }
         var rest = argument[separator.upperBound...]
+        var serverName: String?
+        if let question = rest.firstIndex(of: "?") {
+            // `?sni=NAME`: the only query understood; anything else is an error, not ignored.
+            let query = rest[rest.index(after: question)...]
+            guard query.hasPrefix("sni="), case let name = String(query.dropFirst(4)), !name.isEmpty,
+                HostNames.looksLikeHostName(name), name.contains(where: { $0.isLetter })
+            else { return nil }
+            serverName = name.lowercased()
+            rest = rest[..<question]
+        }
         if let slash = rest.firstIndex(of: "/") {
             rest = rest[..<slash]
         }
@@ -84,7 +108,7 @@ public struct TLSEndpoint: Sendable, Hashable {
             else { return nil }
         }
         // https:// is tls:// by another name: one server, one name in reports and baselines.
-        self.init(service: service == .https ? .tls : service, host: host, port: port)
+        self.init(service: service == .https ? .tls : service, host: host, port: port, serverName: serverName)
     }
 
     /// Splits `host[:port]` or `[v6][:port]`.

@@ -128,6 +128,12 @@ public enum TargetList {
             guard line.hasPrefix("Host: "), let portsStart = line.range(of: "Ports: ") else { continue }
             // "Host: 10.0.0.5 (name)\tPorts: 443/open/tcp//https///, 25/open/tcp//smtp///\tIgnored State: …"
             let host = line.dropFirst(6).prefix { $0 != " " && $0 != "\t" }
+            // "Host: 10.0.0.5 (www.corp.example)": the name nmap resolved goes out as SNI.
+            var name = ""
+            if let open = line.firstIndex(of: "("), let close = line[open...].firstIndex(of: ")") {
+                name = String(line[line.index(after: open)..<close])
+            }
+            let sni = !name.isEmpty && HostNames.looksLikeHostName(name) && name.contains(where: { $0.isLetter }) ? "?sni=" + name : ""
             let ports = line[portsStart.upperBound...].prefix { $0 != "\t" }
             for entry in ports.split(separator: ",") {
                 let fields = entry.trimmingCharacters(in: .whitespaces).split(separator: "/", omittingEmptySubsequences: false)
@@ -137,7 +143,7 @@ public enum TargetList {
                 let kind = service.hasPrefix("ssl|") ? TLSEndpoint.Service.tls : nmapServices[service]
                 guard let kind else { continue }
                 let shownHost = host.contains(":") ? "[\(host)]" : String(host)
-                inputs.append(target("\(kind.rawValue)://\(shownHost):\(port)", location: "\(source):\(number)"))
+                inputs.append(target("\(kind.rawValue)://\(shownHost):\(port)\(sni)", location: "\(source):\(number)"))
             }
         }
         return inputs

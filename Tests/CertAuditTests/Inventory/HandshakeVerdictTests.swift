@@ -211,6 +211,13 @@ import Testing
         #expect(message?.contains("asked for localhost but its certificate covers only www.example.com") == true, "\(message ?? "")")
         #expect(!Self.ruleIds(try Self.scan(["--profile", "browser", "tls://localhost:\(rightPort)"]).first).contains("browser.name-mismatch"))
         #expect(!Self.ruleIds(try Self.scan(["--profile", "browser", "tls://127.0.0.1:\(wrongPort)"]).first).contains("browser.name-mismatch"))
+        // An address with the name to ask for (?sni=, or the name nmap printed): SNI and the name check.
+        let named = try Self.scan(["--profile", "browser", "tls://127.0.0.1:\(wrongPort)?sni=www.example.com"])
+        #expect(!Self.ruleIds(named.first).contains("browser.name-mismatch"))
+        #expect((named.first["tls"] as? [String: Any])?["requestedName"] as? String == "www.example.com")
+        #expect(named.first["path"] as? String == "tls://127.0.0.1:\(wrongPort)?sni=www.example.com")
+        #expect(Self.ruleIds(try Self.scan(["--profile", "browser", "tls://127.0.0.1:\(wrongPort)?sni=mail.example.com"]).first).contains("browser.name-mismatch"))
+        #expect(Fixtures.run(Fixtures.executable, ["scan", "tls://127.0.0.1:\(wrongPort)?port=1"]).status == 2, "an unknown query is a usage error")
     }
 
     /// Chains as real servers present them (`-cert_chain`), judged against the sample root as trust store.

@@ -30,9 +30,9 @@ import Testing
         #expect(TargetList.parse(Array("[2001:db8::1]:443\nb.example\n".utf8), source: "v6.txt").map(\.description) == ["tls://[2001:db8::1]:443", "tls://b.example:443"])
         #expect(TargetList.parse(Array("# Nmap hosts, by hand\nb.example\n".utf8), source: "c.txt").map(\.description) == ["tls://b.example:443"])
         #expect(TargetList.parse([0xef, 0xbb, 0xbf] + Array("b.example:8443\n".utf8), source: "bom.txt").map(\.description) == ["tls://b.example:8443"])
-        #expect(TargetList.parse(Array("Host: 10.0.0.9 (dc01)\tPorts: 636/open/tcp//ldapssl///\n".utf8), source: "g").map(\.description) == ["tls://10.0.0.9:636"])
+        #expect(TargetList.parse(Array("Host: 10.0.0.9 (dc01)\tPorts: 636/open/tcp//ldapssl///\n".utf8), source: "g").map(\.description) == ["tls://10.0.0.9:636?sni=dc01"])
         #expect(TargetList.parse(Array(nmap.utf8), source: "n.gnmap").map(\.description) == [
-            "smtp://127.0.0.1:25", "tls://127.0.0.1:443", "tls://127.0.0.1:8443",
+            "smtp://127.0.0.1:25?sni=localhost", "tls://127.0.0.1:443?sni=localhost", "tls://127.0.0.1:8443?sni=localhost",
         ])
     }
 
