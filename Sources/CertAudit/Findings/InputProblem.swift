@@ -60,6 +60,8 @@ public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
         case pkcs12IterationLimit = "pkcs12.iteration-limit"
         case pkcs12Unreadable = "pkcs12.unreadable"
         case pkcs12Timeout = "pkcs12.timeout"
+        case keystoreUnreadable = "keystore.unreadable"
+        case keystoreWrongPassword = "keystore.wrong-password"
         case certificateUnparsable = "certificate.unparsable"
         case inputTimeout = "input.timeout"
         case tooManyProblems = "input.too-many-problems"
@@ -112,6 +114,8 @@ public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
             case .tlsSetup: "TLS could not be set up locally"
             case .tlsHandshake: "the TLS handshake failed"
             case .tlsNoCertificate: "the server presented no certificate"
+            case .keystoreUnreadable: "a Java keystore (JKS, JCEKS) is truncated or malformed"
+            case .keystoreWrongPassword: "no password given matches a Java keystore's integrity digest (its certificates are still read)"
             case .tlsStartTLS: "the plaintext protocol (SMTP, IMAP, POP3, LDAP, FTP, PostgreSQL) did not lead to TLS"
             case .targetInvalid: "a line of a --targets file names no endpoint"
             }

@@ -21,7 +21,7 @@ public struct ContainerDecoder: Sendable {
     static let pkcs7Labels: Set<String> = ["PKCS7", "PKCS #7 SIGNED DATA", "CMS"]
     /// File name endings that promise certificate data: such a file without any is an error, not a skip.
     static let certificateExtensions: [String] = [
-        ".crt", ".cer", ".cert", ".der", ".pem", ".p7b", ".p7c", ".pfx", ".p12",
+        ".crt", ".cer", ".cert", ".der", ".pem", ".p7b", ".p7c", ".pfx", ".p12", ".jks", ".jceks", ".keystore",
     ]
 
     static func isNamedLikeCertificate(_ name: String) -> Bool {
@@ -37,6 +37,9 @@ public struct ContainerDecoder: Sendable {
     }
 
     private func decodeContent(_ bytes: [UInt8], name: String, deadline: Deadline?) -> DecodedInput {
+        if let kind = JavaKeystoreReader.sniff(bytes) {
+            return decodeKeystore(bytes, kind: kind)
+        }
         if PEMScanner.containsPEM(bytes) {
             return decodePEM(bytes, name: name)
         }
@@ -121,6 +124,45 @@ public struct ContainerDecoder: Sendable {
         } catch {
             result.problems.append(InputProblem(.pkcs7Unreadable, location: place, "is not a readable PKCS#7 SignedData"))
         }
+    }
+
+    /// A JKS or JCEKS store: every entry's certificates, named by alias; whether its integrity digest
+    /// matched a password is said in each location (a wrong given password is an error).
+    private func decodeKeystore(_ bytes: [UInt8], kind: JavaKeystoreReader.Kind) -> DecodedInput {
+        var result = DecodedInput()
+        let store: JavaKeystoreReader.Store
+        do {
+            store = try JavaKeystoreReader.read(bytes, passwords: passwords)
+        } catch {
+            result.problems.append(InputProblem(.keystoreUnreadable, "\(kind.rawValue) keystore: \(error.description)"))
+            return result
+        }
+        let container: ContainerKind = kind == .jks ? .jks : .jceks
+        var integrity = ""
+        if case .notChecked(let given) = store.integrity {
+            if given {
+                result.problems.append(
+                    InputProblem(
+                        .keystoreWrongPassword,
+                        "\(kind.rawValue) keystore: no password given (--password-file, CERTAUDIT_PFX_PASSWORD) matches its integrity digest; its certificates are still read"))
+            }
+            integrity = "; store integrity not checked (no password matched)"
+        }
+        for entry in store.entries {
+            for (position, certificate) in entry.certificates.enumerated() {
+                let place =
+                    entry.isKeyEntry
+                    ? "\(kind.rawValue) entry '\(entry.alias)' (private key entry, chain certificate \(position + 1))"
+                    : "\(kind.rawValue) entry '\(entry.alias)' (trusted certificate)"
+                result.certificates.append(
+                    ExtractedCertificate(der: certificate, container: container, friendlyName: entry.alias, location: place + integrity))
+            }
+        }
+        result.privateKeys = store.entries.filter(\.isKeyEntry).count
+        if result.certificates.isEmpty && result.problems.isEmpty {
+            result.skipReason = "\(kind.rawValue) keystore without certificates (\(store.secretKeys) secret keys)"
+        }
+        return result
     }
 
     private func decodeDER(_ bytes: ArraySlice<UInt8>, name: String, deadline: Deadline?) -> DecodedInput {

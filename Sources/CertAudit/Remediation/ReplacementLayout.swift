@@ -146,6 +146,9 @@ struct ReplacementLayout {
             let text = allCertificates.map { PEMWriter.encode(label: "CERTIFICATE", der: $0) }.joined()
             outputs.append(.init(path: main, bytes: Array(text.utf8), mode: 0o644))
             paths.certificate = main
+        case .jks, .jceks:
+            throw Failure(
+                description: "Java keystores are read but not rewritten yet: remediate the entry's certificate exported with keytool -exportcert, then import the replacement with keytool -importcert")
         case .der:
             outputs.append(.init(path: main, bytes: allCertificates.flatMap { $0 }, mode: 0o644))
             paths.certificate = main

@@ -52,6 +52,10 @@ public struct MessageTemplate: Sendable {
             case .fact(let accessor): out += accessor.render(input)
             }
         }
+        // A fact that renders empty at the end (`{tls.note}` for a file) leaves no trailing space.
+        while out.last == " " {
+            out.removeLast()
+        }
         return out
     }
 }
