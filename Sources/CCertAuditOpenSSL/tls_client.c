@@ -138,7 +138,7 @@ static int resolve(const char *host, const char *port, long long deadline, struc
 
 /// A non-blocking socket connected to host:port before the deadline (DNS included), or -1.
 static int connect_before(const char *host, const char *port, long long deadline, char *message, size_t size,
-                          ca_tls_failure *failure) {
+                          ca_tls_failure *failure, char *connected_address, size_t address_size) {
     struct addrinfo *addresses = NULL;
     int timed_out = 0;
     int status = resolve(host, port, deadline, &addresses, &timed_out);
@@ -150,7 +150,15 @@ static int connect_before(const char *host, const char *port, long long deadline
     *failure = CA_TLS_CONNECT;
     int result = -1;
     snprintf(message, size, "cannot connect to %s:%s: no address", host, port);
-    for (struct addrinfo *address = addresses; address != NULL && result < 0; address = address->ai_next) {
+    int left = 0;
+    for (struct addrinfo *address = addresses; address != NULL; address = address->ai_next) {
+        left += 1;
+    }
+    for (struct addrinfo *address = addresses; address != NULL && result < 0; address = address->ai_next, left -= 1) {
+        // Each address gets its share of what is left (the last one all of it): one black-holed AAAA
+        // record does not use up the deadline before the A record is tried.
+        long long share = ca_monotonic_ms() + (remaining(deadline) / (left > 0 ? left : 1));
+        long long until = address->ai_next == NULL || share > deadline ? deadline : share;
         int fd = socket(address->ai_family, address->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, address->ai_protocol);
         if (fd < 0) {
             // Out of descriptors or memory here, not a closed port: a sweep must not skip it.
@@ -163,7 +171,7 @@ static int connect_before(const char *host, const char *port, long long deadline
             struct pollfd waiter = {.fd = fd, .events = POLLOUT, .revents = 0};
             int ready;
             do {
-                ready = poll(&waiter, 1, remaining(deadline));
+                ready = poll(&waiter, 1, remaining(until));
             } while (ready < 0 && errno == EINTR);
             int error = 0;
             socklen_t length = sizeof(error);
@@ -181,6 +189,11 @@ static int connect_before(const char *host, const char *port, long long deadline
         }
         if (connected == 0) {
             result = fd;
+            if (connected_address != NULL &&
+                getnameinfo(address->ai_addr, address->ai_addrlen, connected_address, (socklen_t)address_size, NULL, 0,
+                            NI_NUMERICHOST) != 0) {
+                connected_address[0] = '\0';
+            }
         } else {
             close(fd);
         }
@@ -409,7 +422,8 @@ int ca_tls_handshake(const ca_tls_request *request, ca_tls_chain *out) {
     ca_openssl_init();
     ERR_clear_error();
     long long deadline = request->deadline_ms;
-    int fd = connect_before(request->host, request->port, deadline, out->message, sizeof(out->message), &out->failure);
+    int fd = connect_before(request->host, request->port, deadline, out->message, sizeof(out->message), &out->failure,
+                            out->address, sizeof(out->address));
     if (fd < 0) {
         return 0;
     }

@@ -158,6 +158,7 @@ typedef struct {
     char key_exchange[16]; ///< "ecdhe", "dhe", "rsa", "psk" or "other"
     char group[32];        ///< the key exchange group ("x25519", "prime256v1", "ffdhe2048"…); empty for RSA
     char alpn[32];         ///< the protocol the server selected by ALPN; empty when none
+    char address[64];      ///< the numeric address the connection went to (later probes reuse it: one DNS lookup)
     char message[256];     ///< the reason when the function returns 0 (or why it stopped, below)
     ca_tls_failure failure;  ///< its kind when the function returns 0
     /// 1 when the server chose a TLS 1.2 ECDHE-ECDSA suite and sent its chain, and the handshake then

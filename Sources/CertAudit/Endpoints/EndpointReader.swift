@@ -30,6 +30,10 @@ extension TLSEndpoint {
         }
         var handshake = chrome.handshake(requestedName: requestedName)
         handshake.service = TLSHandshake.Service(service)
+        // The probes go to the address the first handshake reached: one name lookup per endpoint, and
+        // the same server behind a round-robin name.
+        let address = Exchange.text(chrome.chain.address)
+        let probeTarget = address.isEmpty ? self : TLSEndpoint(service: service, host: address, port: port, serverName: sniName)
         // What the first handshake settles: a server picks the highest version offered, so TLS 1.2
         // chosen means no TLS 1.3.
         handshake.acceptsTLS13 = handshake.protocolVersion == .tls13
@@ -37,10 +41,10 @@ extension TLSEndpoint {
         if handshake.keyExchange == .rsa { handshake.acceptsRSAKeyExchange = true }
         if probes {
             if handshake.acceptsECDHE == nil {
-                handshake.acceptsECDHE = probe(.ecdhe, deadline: deadline)
+                handshake.acceptsECDHE = probeTarget.probe(.ecdhe, deadline: deadline)
             }
             if handshake.acceptsRSAKeyExchange == nil {
-                handshake.acceptsRSAKeyExchange = probe(.rsa, deadline: deadline)
+                handshake.acceptsRSAKeyExchange = probeTarget.probe(.rsa, deadline: deadline)
             }
         }
         return certificates(chrome, handshake: handshake)
