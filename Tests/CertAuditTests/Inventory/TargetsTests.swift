@@ -134,6 +134,41 @@ import Testing
         }
     }
 
+    @Test func endpointResultsGoIntoBaselinesHistoryAndEveryReport() throws {
+        // A broken server and a good one, read through --targets: a baseline makes the next scan pass,
+        // the history records and compares them, and SARIF and JUnit name each endpoint.
+        let folder = Fixtures.temporaryDirectory()
+        let (broken, brokenPort) = try TLSEndpointTests.serve(certificate: "veeam/veeam-one-10a.crt", key: "keys/veeam-one-10a.key")
+        defer { Fixtures.stop(broken) }
+        let (good, goodPort) = try TLSEndpointTests.serve(certificate: "tls/good-ec-p256.crt", key: "keys/good-ec-p256.key")
+        defer { Fixtures.stop(good) }
+        Fixtures.write("tls://127.0.0.1:\(brokenPort)\ntls://127.0.0.1:\(goodPort)\n", to: folder + "/fleet.txt")
+        let targets = ["--targets", folder + "/fleet.txt", "--at", "2026-12-01"]
+        let baseline = folder + "/baseline.json"
+        #expect(Fixtures.run(Fixtures.executable, ["baseline", "create", "--output", baseline] + targets).status == 0)
+        #expect(Fixtures.run(Fixtures.executable, ["scan"] + targets).status == 1)
+        #expect(Fixtures.run(Fixtures.executable, ["scan", "--baseline", baseline] + targets).status == 0, "baselined endpoint findings")
+
+        let history = folder + "/history.sqlite"
+        let sarif = folder + "/report.sarif"
+        let junit = folder + "/report.xml"
+        let scan = Fixtures.run(
+            Fixtures.executable, ["scan", "--history", history, "--report", "sarif:" + sarif, "--report", "junit:" + junit] + targets)
+        #expect(scan.status == 1)
+        let report = Fixtures.run(Fixtures.executable, ["report", "--history", history, "--format", "json", "--at", "2026-12-01"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any], "\(report.stderr)")
+        #expect((json["latest"] as? [String: Any])?["certificates"] as? Int == 2, "\(json)")
+        let errors = (json["newFindings"] as? [[String: Any]] ?? []).filter { $0["severity"] as? String == "error" }
+        #expect(Set(errors.compactMap { $0["path"] as? String }) == ["tls://127.0.0.1:\(brokenPort)"], "\(json)")
+        #expect(Set(errors.compactMap { $0["ruleId"] as? String }).contains("browser.ku-lacks-digital-signature"))
+        let sarifText = try String(contentsOfFile: sarif, encoding: .utf8)
+        #expect(sarifText.contains("tls://127.0.0.1:\(brokenPort)") && sarifText.contains("browser.ku-lacks-digital-signature"))
+        let junitText = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(junitText.contains("tls://127.0.0.1:\(brokenPort)"))
+        let validate = Fixtures.run(Fixtures.sarifKit, ["validate", sarif])
+        #expect(validate.status == 0, "the official SARIF schema: \(validate.stdout)\(validate.stderr)")
+    }
+
     @Test func aLoopbackRangeFindsItsServersAndSkipsTheRest() throws {
         let (server, port) = try TLSEndpointTests.serve(certificate: "tls/good-rsa.crt", key: "keys/good-rsa.key")
         defer { Fixtures.stop(server) }
