@@ -5,7 +5,7 @@ import CertAudit
 struct ScanOptions: ParsableArguments {
     @OptionGroup var input: InputOptions
 
-    @Option(name: .customLong("profile"), help: "Rule profile (repeatable): browser, vendor, rfc5280, cabf, all… Default: browser and vendor.")
+    @Option(name: .customLong("profile"), help: "Rule profile (repeatable): browser, vendor, files, rfc5280, cabf, all… Default: browser, vendor and files.")
     var profiles: [String] = []
 
     @Option(name: .customLong("disable"), help: "Turn off a rule by id (repeatable).")

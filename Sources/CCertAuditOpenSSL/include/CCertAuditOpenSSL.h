@@ -183,6 +183,20 @@ void ca_tls_chain_free(ca_tls_chain *chain);
 /// `*failure` (a `ca_tls_failure`) set.
 int ca_starttls_probe(int fd, int kind, int timeout_ms, char *message, size_t size, int *failure);
 
+/// What `ca_private_key_matches` found.
+typedef enum {
+    CA_KEY_MATCH = 1,                   ///< the key's public half is the certificate's public key
+    CA_KEY_MISMATCH = 0,                ///< a readable key of another pair
+    CA_KEY_ENCRYPTED = -1,              ///< encrypted (not decrypted: the match is not checked)
+    CA_KEY_UNREADABLE = -2,             ///< no private key OpenSSL can read (or an encrypted DER one)
+    CA_KEY_CERTIFICATE_UNREADABLE = -3, ///< OpenSSL cannot read the certificate
+} ca_key_match;
+
+/// Whether `key` (PEM — PKCS#8, PKCS#1 RSA, SEC1 EC — or DER) belongs to `certificate` (DER), comparing
+/// whole public keys. Never prompts for or uses a password. Returns a `ca_key_match`.
+int ca_private_key_matches(const unsigned char *key, size_t key_length, const unsigned char *certificate,
+                           size_t certificate_length);
+
 /// Overwrites `count` bytes with zeros in a way the compiler cannot drop (OPENSSL_cleanse): for
 /// private keys and passwords in Swift buffers.
 void ca_wipe(void *bytes, size_t count);

@@ -24,23 +24,27 @@ public struct Auditor: Sendable {
     }
 
     public func audit(
-        _ facts: CertificateFacts, container: ContainerKind, friendlyName: String?, presentation: Presentation? = nil
+        _ facts: CertificateFacts, container: ContainerKind, friendlyName: String?, presentation: Presentation? = nil,
+        privateKey: PrivateKeyCheck? = nil
     ) -> Verdict {
         var ignored: [Int] = []
-        return audit(facts, container: container, friendlyName: friendlyName, presentation: presentation, applications: &ignored)
+        return audit(
+            facts, container: container, friendlyName: friendlyName, presentation: presentation, privateKey: privateKey,
+            applications: &ignored)
     }
 
     /// As above, and counts in `applications[i]` whether `rules[i]` applied (passed or failed): no
     /// allocation per certificate on the scan's hot path.
     func audit(
         _ facts: CertificateFacts, container: ContainerKind, friendlyName: String?, presentation: Presentation?,
-        applications: inout [Int]
+        privateKey: PrivateKeyCheck? = nil, applications: inout [Int]
     ) -> Verdict {
         if applications.count != rules.count {
             applications = Array(repeating: 0, count: rules.count)
         }
         var input = EvaluationInput(
             facts: facts, container: container, friendlyName: friendlyName, context: context, presentation: presentation)
+        input.privateKey = privateKey
         for catalog in products {
             if let scope = catalog.scope(input) {
                 input.vendorScope.append(scope)
@@ -74,7 +78,9 @@ public struct Auditor: Sendable {
     /// Reads, decodes, parses and audits one file's bytes; `retainSource` keeps them in the result.
     public func audit(bytes: [UInt8], path: String, decoder: ContainerDecoder, retainSource: Bool = false) -> InputResult {
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
-        return audit(decoder.decode(bytes, name: name), path: path, retaining: retainSource ? bytes : nil)
+        var decoded = decoder.decode(bytes, name: name)
+        decoded.privateKeyCheck = PrivateKeyCheck.find(path: path, bytes: bytes, decoded: decoded)
+        return audit(decoded, path: path, retaining: retainSource ? bytes : nil)
     }
 
     /// Parses and audits what an input held. Certificates a live server presented are judged as a chain:
@@ -115,7 +121,9 @@ public struct Auditor: Sendable {
         for (position, (extracted, facts)) in parsed.enumerated() {
             let verdict = audit(
                 facts, container: extracted.container, friendlyName: extracted.friendlyName,
-                presentation: presented ? presentations[position] : nil, applications: &applications)
+                presentation: presented ? presentations[position] : nil,
+                privateKey: decoded.privateKeyCheck.flatMap { $0.0 == positions[position] ? $0.1 : nil },
+                applications: &applications)
             report.certificates.append(
                 AuditedCertificate(
                     index: report.certificates.count, container: extracted.container, location: extracted.location,

@@ -16,6 +16,9 @@ public struct DecodedInput: Sendable {
     public var pkcs12Protection: PKCS12Protection?
     /// The input's time budget (`ContainerDecoder.fileTimeoutSeconds`), checked again while it is judged.
     public var deadline: Deadline?
+    /// A private key found with the certificates (in the file or beside it), and the index of the
+    /// certificate it is judged with.
+    public var privateKeyCheck: (Int, PrivateKeyCheck)?
     /// For a live server: what it negotiated with Chrome's offer and what it accepts (the `tls.*` facts).
     public var handshake: TLSHandshake?
     /// True when the certificates came from PEM text (for writing a replacement the same way).

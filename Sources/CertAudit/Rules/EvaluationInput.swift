@@ -6,6 +6,8 @@ public struct EvaluationInput: Sendable {
     public var context: EvaluationContext
     /// Set when a live server presented the certificate: its place in the presented chain.
     public var presentation: Presentation?
+    /// The private key found with the certificate (in its file or beside it), when there is one.
+    public var privateKey: PrivateKeyCheck?
     /// Product installer defaults this certificate matches (filled by `ProductCatalog`).
     public var products: [ProductMatch] = []
     /// Vendors whose guidance applies to this certificate, and why (filled by `ProductCatalog` and

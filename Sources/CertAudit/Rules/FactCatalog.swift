@@ -168,6 +168,32 @@ public enum FactCatalog {
                 return HostNames.covers(input.facts, requested: name)
             }),
         FactDefinition(
+            name: "privateKey.present",
+            summary: "a private key lies with the certificate: in its PEM file, or beside it (same stem .key; certbot's privkey.pem)",
+            accessor: .bool { $0.privateKey != nil }),
+        FactDefinition(
+            name: "privateKey.path", summary: "the file the private key is in; empty when none",
+            accessor: .string { $0.privateKey?.path ?? "" }),
+        FactDefinition(
+            name: "privateKey.match",
+            summary: "whether the key belongs to the certificate (whole public keys compared): match, mismatch, unchecked (encrypted or unreadable), none",
+            accessor: .enumeration { $0.privateKey?.match ?? .none }),
+        FactDefinition(
+            name: "privateKey.uncheckedReason", summary: "why the match was not checked; empty otherwise",
+            accessor: .string { $0.privateKey?.uncheckedReason ?? "" }),
+        FactDefinition(
+            name: "privateKey.worldReadable", summary: "the key's file is readable by every user (o+r)",
+            accessor: .bool { $0.privateKey?.worldReadable ?? false }),
+        FactDefinition(
+            name: "privateKey.groupReadable", summary: "the key's file is readable by its group (g+r)",
+            accessor: .bool { $0.privateKey?.groupReadable ?? false }),
+        FactDefinition(
+            name: "privateKey.mode", summary: "the permission bits of the key's file (0600); empty when no key",
+            accessor: .string { $0.privateKey?.modeText ?? "" }),
+        FactDefinition(
+            name: "privateKey.ownerDiffers", summary: "the key's file belongs to another user than the certificate's",
+            accessor: .bool { $0.privateKey?.ownerDiffers ?? false }),
+        FactDefinition(
             name: "selfIssued", summary: "subject and issuer names are byte-identical",
             accessor: .bool { $0.facts.selfIssued }),
         FactDefinition(

@@ -24,6 +24,8 @@ public struct RuleExamples: Sendable {
         public var handshake: TLSHandshake?
         /// Anchors the presented chain is judged against (`trustStore:`).
         public var trustStore: String?
+        /// A private key found with the certificate (`privateKey:`).
+        public var privateKey: PrivateKeyCheck?
 
         public init(
             source: Source, presented: Bool = false, message: String? = nil, handshake: TLSHandshake? = nil,

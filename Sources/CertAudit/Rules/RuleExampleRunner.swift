@@ -44,6 +44,7 @@ public struct RuleExampleRunner: Sendable {
                 }
             }
             decoded.handshake = example.handshake
+            decoded.privateKeyCheck = example.privateKey.map { (0, $0) }
             auditor.trustStore = nil
             if let path = example.trustStore {
                 do {

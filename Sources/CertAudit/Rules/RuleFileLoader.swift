@@ -252,7 +252,7 @@ enum RuleFileLoader {
                     continue
                 }
                 let entry = try reader.fields(
-                    item, "an example", allowed: ["file", "pem", "presented", "message", "handshake", "trustStore"])
+                    item, "an example", allowed: ["file", "pem", "presented", "message", "handshake", "trustStore", "privateKey"])
                 let source: RuleExamples.Example.Source
                 switch (entry["file"], entry["pem"]) {
                 case (let file?, nil): source = .file(resolve(try reader.string(file, "file")))
@@ -263,12 +263,14 @@ enum RuleFileLoader {
                 if message != nil, key == "passes" {
                     throw reader.error(entry["message"], "'message' belongs to triggers: a passing example has no finding")
                 }
+                let key = try entry["privateKey"].map { (node) throws(RuleLoadError) in try privateKey(node, reader: reader) }
                 examples.append(
                     .init(
                         source: source,
                         presented: try entry["presented"].map { (node) throws(RuleLoadError) in try reader.bool(node, "presented") } ?? false,
                         message: message, handshake: try entry["handshake"].map { (node) throws(RuleLoadError) in try handshake(node, reader: reader) },
                         trustStore: try entry["trustStore"].map { (node) throws(RuleLoadError) in resolve(try reader.string(node, "trustStore")) }))
+                examples[examples.count - 1].privateKey = key
             }
             return examples
         }
@@ -301,6 +303,24 @@ enum RuleFileLoader {
         handshake.acceptsECDHE = version == .tls12 && exchange == .ecdhe
         handshake.acceptsRSAKeyExchange = exchange == .rsa
         return handshake
+    }
+
+    /// An example's `privateKey: { match: match|mismatch|unchecked, mode: "0644", ownerDiffers: BOOL }`:
+    /// the key that would lie with the certificate.
+    private static func privateKey(_ node: Node, reader: YAMLReader) throws(RuleLoadError) -> PrivateKeyCheck {
+        let fields = try reader.fields(node, "a private key", allowed: ["match", "mode", "ownerDiffers"], required: ["match", "mode"])
+        let matchText = try reader.string(fields["match"]!, "match")
+        guard let match = PrivateKeyCheck.Match(rawValue: matchText), match != .none else {
+            throw reader.error(fields["match"], "match is one of match, mismatch, unchecked (got '\(matchText)')")
+        }
+        let modeText = try reader.string(fields["mode"]!, "mode")
+        guard modeText.count == 4, let mode = UInt32(modeText, radix: 8) else {
+            throw reader.error(fields["mode"], "mode is four octal digits such as \"0600\" (got '\(modeText)')")
+        }
+        return PrivateKeyCheck(
+            path: "example.key", match: match, mode: mode,
+            ownerDiffers: try fields["ownerDiffers"].map { (node) throws(RuleLoadError) in try reader.bool(node, "ownerDiffers") } ?? false,
+            uncheckedReason: match == .unchecked ? "the key is encrypted (not decrypted to compare it)" : nil)
     }
 
     private static func loadProducts(_ root: Node, reader: YAMLReader, compiler: ConditionCompiler)

@@ -33,8 +33,8 @@ import Testing
     }
 
     @Test func builtinProfilesAndDefaults() {
-        #expect(Set(Fixtures.catalog.profiles.map(\.name)) == ["browser", "vendor", "rfc5280", "cabf", "certaudit"])
-        #expect(Set(Fixtures.catalog.defaultProfileNames) == ["browser", "vendor", "certaudit"])
+        #expect(Set(Fixtures.catalog.profiles.map(\.name)) == ["browser", "vendor", "files", "rfc5280", "cabf", "certaudit"])
+        #expect(Set(Fixtures.catalog.defaultProfileNames) == ["browser", "vendor", "files", "certaudit"])
         #expect(Fixtures.catalog.rules.filter(\.raisedByPolicy).map(\.id) == ["certaudit.waiver-expired"])
         #expect(Fixtures.catalog.products.map(\.vendor) == ["Veeam"])
     }

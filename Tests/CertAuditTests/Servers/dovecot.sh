@@ -23,6 +23,7 @@
 # Needs root (Dovecot's master binds, chroots and drops privileges) and the dovecot and dovenull users,
 # which Debian's dovecot-core package creates.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.sh"
 if [ $# -ne 5 ]; then
   echo "usage: $0 CERT KEY IMAP_PORT POP3_PORT WORKDIR" >&2
   exit 2
@@ -121,26 +122,12 @@ done
 # Dovecot's master in the foreground (-F), as this script's child, in a session and process group of
 # its own (setsid). A SIGKILLed master leaves its processes running while a client is connected
 # (imap-login/pop3-login keep the listening sockets, with auth, config, log, anvil and stats), so a
-# watchdog in a session of its own holds the read end of a pipe only this script writes to: when this
-# script ends, however it ends (SIGKILL included), the pipe closes and the watchdog SIGKILLs the
-# master's process group, which holds the master and every process it started.
+# watchdog (watch_master, daemon-lib.sh) in a session of its own holds the read end of a pipe only this
+# script writes to: when this script ends, however it ends (SIGKILL included), the pipe closes and the
+# watchdog SIGKILLs the master's process group, which holds the master and every process it started.
 setsid dovecot -F -c "$conf" &
 mpid=$!
-exec 7> >(exec setsid bash -c 'cat >/dev/null; kill -KILL -- "-$1" "$1" 2>/dev/null' _ "$mpid" >/dev/null 2>&1)
-trap 'kill -TERM "$mpid" 2>/dev/null; wait "$mpid"; exit 143' TERM
-trap 'kill -TERM "$mpid" 2>/dev/null; wait "$mpid"; exit 130' INT
-alive() { # true while the process exists and is not a zombie
-  local stat
-  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
-  stat=${stat##*) }
-  [ "${stat%% *}" != Z ]
-}
-fail() {
-  echo "$0: $1; log $log:" >&2
-  cat "$log" >&2 || true
-  kill -KILL -- "-$mpid" "$mpid" 2>/dev/null || true
-  exit 1
-}
+watch_master "$mpid" "$log"
 # Exit 0: the greeting, then a full STARTTLS/STLS exchange and TLS handshake (openssl s_client); 1: not
 # up yet; 2: up but no TLS (Dovecot answers STARTTLS "OK" and only then finds it cannot load CERT/KEY).
 probe() {

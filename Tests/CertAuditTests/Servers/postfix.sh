@@ -23,6 +23,7 @@
 # postfix package creates. Each directory above WORKDIR must be searchable by the postfix user (as in
 # /tmp); the script adds o+x to WORKDIR itself.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/daemon-lib.sh"
 if [ $# -lt 4 ] || [ $# -gt 5 ]; then
   echo "usage: $0 CERT KEY PORT WORKDIR [smtp|submission]" >&2
   exit 2
@@ -136,26 +137,12 @@ fi
 # that already leads a group, and Foundation's Process (posix_spawn with POSIX_SPAWN_SETPGROUP) makes
 # this script one: so the master runs as this script's child, not in its place. A parent-death signal
 # does not hold either (the kernel clears it when the master changes its effective ids). Instead a
-# watchdog in a session of its own holds the read end of a pipe only this script writes to: when this
-# script ends, however it ends (SIGKILL included), the pipe closes and the watchdog SIGKILLs the
-# master's process group, which holds the master and every daemon it spawned.
+# watchdog (watch_master, daemon-lib.sh) in a session of its own holds the read end of a pipe only this
+# script writes to: when this script ends, however it ends (SIGKILL included), the pipe closes and the
+# watchdog SIGKILLs the master's process group, which holds the master and every daemon it spawned.
 "$master" -c "$conf" &
 mpid=$!
-exec 7> >(exec setsid bash -c 'cat >/dev/null; kill -KILL -- "-$1" "$1" 2>/dev/null' _ "$mpid" >/dev/null 2>&1)
-trap 'kill -TERM "$mpid" 2>/dev/null; wait "$mpid"; exit 143' TERM
-trap 'kill -TERM "$mpid" 2>/dev/null; wait "$mpid"; exit 130' INT
-alive() { # true while the process exists and is not a zombie
-  local stat
-  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
-  stat=${stat##*) }
-  [ "${stat%% *}" != Z ]
-}
-fail() {
-  echo "$0: $1; log $log:" >&2
-  cat "$log" >&2 || true
-  kill -KILL -- "-$mpid" "$mpid" 2>/dev/null || true
-  exit 1
-}
+watch_master "$mpid" "$log"
 ready=
 for _ in $(seq 1 300); do
   alive "$mpid" || fail "Postfix's master exited during start-up (127.0.0.1:$port taken meanwhile?)"

@@ -188,6 +188,11 @@ class Connection:
         self.log("C: %s" % line)
         return line
 
+    def read_command(self, limit):
+        """A line (as readline) split into its command, in upper case, and the rest: SMTP, POP3, FTP."""
+        command, _, argument = self.readline(limit).partition(" ")
+        return command.upper(), argument
+
     def read_exact(self, count):
         deadline = time.monotonic() + self.idle
         while len(self.buf) < count:
@@ -282,6 +287,22 @@ class Connection:
             data += extra
         self.send(data)
 
+    def declines(self, command, mode, reply):
+        """In `mode` (refuse: TLS is declined; refuse-unknown: the command is unknown here), answers the
+        client's STARTTLS (STLS, AUTH TLS) with `reply` and returns True: the session goes on."""
+        if self.args.mode != mode:
+            return False
+        self.log("declines: %s unknown here" % command if mode == "refuse-unknown" else "declines %s" % command)
+        self.send_line(reply)
+        return True
+
+    def begin_tls(self, command, answer, injected):
+        """The positive answer to the client's `command` (STARTTLS, STLS, AUTH TLS), unless the client did
+        not wait for it, then the TLS handshake."""
+        self.refuse_pipelining(command)
+        self.answer_tls(answer, injected)
+        self.start_tls()
+
     def start_tls(self):
         self.sock.settimeout(self.args.idle)
         sni = []
@@ -308,7 +329,52 @@ class Connection:
         self.drain(hold)
 
 
+# After TLS (SMTP, IMAP, POP3, FTP): a few commands answered from a table per protocol until the client's
+# farewell, --after-tls seconds of silence or a close.
+
+class MultiLine:
+    """A multi-line reply in an after-TLS table, sent with Connection.send_reply (`what` names it)."""
+
+    def __init__(self, what, lines):
+        self.what = what
+        self.lines = lines
+
+
+def after_tls(c, read, answers, otherwise, farewell):
+    """Reads commands with `read(c)` (the command and the fields its replies may name: {tag}, {argument})
+    and answers each from `answers`, or with `otherwise`; `farewell` (QUIT, LOGOUT) is answered, then the
+    connection is closed. A reply is a line, a tuple of lines sent one after the other, a MultiLine, or a
+    function of the fields that returns the line to send as it is."""
+    while True:
+        command, fields = read(c)
+        reply = answers.get(command, otherwise)
+        if isinstance(reply, MultiLine):
+            c.send_reply(reply.lines, reply.what)
+        elif callable(reply):
+            c.send_line(reply(**fields))
+        else:
+            for line in (reply,) if isinstance(reply, str) else reply:
+                c.send_line(line.format(**fields))
+        if command == farewell:
+            raise Done()
+
+
+def line_command(limit):
+    """After-TLS reader for SMTP, POP3 and FTP: the command (upper case) and {argument}."""
+    def read(c):
+        command, argument = c.read_command(limit)
+        return command, {"argument": argument}
+    return read
+
+
 # SMTP and submission (RFC 5321, RFC 3207)
+
+def smtp_ehlo_reply(starttls):
+    """The multi-line 250 reply to EHLO, listing STARTTLS when `starttls`."""
+    extensions = ["PIPELINING", "SIZE 10240000"] + (["STARTTLS"] if starttls else [])
+    extensions += ["ENHANCEDSTATUSCODES", "8BITMIME"]
+    return ["250-%s" % HOSTNAME] + ["250-%s" % e for e in extensions[:-1]] + ["250 %s" % extensions[-1]]
+
 
 def smtp(c):
     args = c.args
@@ -319,18 +385,11 @@ def smtp(c):
              "220 %s ready (certaudit test, multi-line greeting)" % HOSTNAME])
     said_ehlo = False
     while True:
-        line = c.readline(512)
-        verb, _, argument = line.partition(" ")
-        verb = verb.upper()
+        verb, argument = c.read_command(512)
         if verb == "EHLO":
             if not argument or " " in argument.strip():
                 raise Violation("EHLO without exactly one domain argument", "501 5.5.4 Syntax: EHLO hostname")
-            extensions = ["PIPELINING", "SIZE 10240000"]
-            if args.mode in ("normal", "inject"):
-                extensions.append("STARTTLS")
-            extensions += ["ENHANCEDSTATUSCODES", "8BITMIME"]
-            c.send_reply(["250-%s" % HOSTNAME] + ["250-%s" % e for e in extensions[:-1]]
-                         + ["250 %s" % extensions[-1]], "EHLO reply")
+            c.send_reply(smtp_ehlo_reply(starttls=args.mode in ("normal", "inject")), "EHLO reply")
             said_ehlo = True
         elif verb == "HELO":
             if not argument:
@@ -340,19 +399,13 @@ def smtp(c):
         elif verb == "STARTTLS":
             if argument:
                 raise Violation("STARTTLS with an argument", "501 5.5.4 Syntax: STARTTLS")
-            if args.mode == "refuse-unknown":
-                c.log("declines: STARTTLS unknown here")
-                c.send_line("502 5.5.2 Error: command not recognized")
+            if c.declines("STARTTLS", "refuse-unknown", "502 5.5.2 Error: command not recognized"):
                 continue
             if not said_ehlo:
                 raise Violation("STARTTLS before EHLO", "503 5.5.1 Error: send EHLO first")
-            if args.mode == "refuse":
-                c.log("declines STARTTLS")
-                c.send_line("454 4.7.0 TLS not available due to local problem")
+            if c.declines("STARTTLS", "refuse", "454 4.7.0 TLS not available due to local problem"):
                 continue
-            c.refuse_pipelining("STARTTLS")
-            c.answer_tls("220 2.0.0 Ready to start TLS", "250 injected before TLS")
-            c.start_tls()
+            c.begin_tls("STARTTLS", "220 2.0.0 Ready to start TLS", "250 injected before TLS")
             return smtp_after_tls(c)
         elif verb in ("NOOP", "RSET"):
             c.send_line("250 2.0.0 Ok")
@@ -366,28 +419,20 @@ def smtp(c):
 
 
 def smtp_after_tls(c):
-    while True:
-        line = c.readline(512)
-        verb = line.partition(" ")[0].upper()
-        if verb == "EHLO":  # RFC 3207 4.2: no STARTTLS once TLS is on
-            c.send_reply(["250-%s" % HOSTNAME, "250-PIPELINING", "250-SIZE 10240000",
-                          "250-ENHANCEDSTATUSCODES", "250 8BITMIME"], "EHLO reply")
-        elif verb == "HELO":
-            c.send_line("250 %s" % HOSTNAME)
-        elif verb in ("NOOP", "RSET"):
-            c.send_line("250 2.0.0 Ok")
-        elif verb == "QUIT":
-            c.send_line("221 2.0.0 Bye")
-            raise Done()
-        elif verb == "STARTTLS":
-            c.send_line("554 5.5.1 Error: TLS already active")
-        else:
-            c.send_line("451 4.3.0 the certaudit test server accepts no mail")
+    after_tls(c, line_command(512), {
+        "EHLO": MultiLine("EHLO reply", smtp_ehlo_reply(starttls=False)),  # RFC 3207 4.2: no STARTTLS once TLS is on
+        "HELO": "250 %s" % HOSTNAME,
+        "NOOP": "250 2.0.0 Ok",
+        "RSET": "250 2.0.0 Ok",
+        "QUIT": "221 2.0.0 Bye",
+        "STARTTLS": "554 5.5.1 Error: TLS already active",
+    }, "451 4.3.0 the certaudit test server accepts no mail", farewell="QUIT")
 
 
 # IMAP (RFC 3501, RFC 9051)
 
 IMAP_ATOM_SPECIALS = set('(){ %*"\\]')
+IMAP_CAPABILITIES = "IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ ENABLE ID IDLE"
 
 
 def imap_tag(line):
@@ -400,11 +445,17 @@ def imap_tag(line):
     return tag, command.upper(), argument
 
 
+def imap_command(c):
+    """After-TLS reader: the command and {tag}, {argument}."""
+    tag, command, argument = imap_tag(c.readline(8192))
+    return command, {"tag": tag, "argument": argument}
+
+
 def imap(c):
     args = c.args
     if args.mode == "garbage":
         return c.garbage(args.hold)
-    capabilities = "IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ ENABLE ID IDLE"
+    capabilities = IMAP_CAPABILITIES
     if args.mode in ("normal", "inject"):
         capabilities += " STARTTLS"
     capabilities += " LOGINDISABLED"
@@ -425,17 +476,11 @@ def imap(c):
         elif command == "STARTTLS":
             if argument:
                 raise Violation("STARTTLS with arguments", "%s BAD STARTTLS takes no arguments" % tag)
-            if args.mode == "refuse-unknown":
-                c.log("declines: STARTTLS unknown here")
-                c.send_line("%s BAD Unknown command" % tag)
+            if c.declines("STARTTLS", "refuse-unknown", "%s BAD Unknown command" % tag):
                 continue
-            if args.mode == "refuse":
-                c.log("declines STARTTLS")
-                c.send_line("%s NO [UNAVAILABLE] TLS is not available" % tag)
+            if c.declines("STARTTLS", "refuse", "%s NO [UNAVAILABLE] TLS is not available" % tag):
                 continue
-            c.refuse_pipelining("STARTTLS")
-            c.answer_tls("%s OK Begin TLS negotiation now" % tag, "* OK injected before TLS")
-            c.start_tls()
+            c.begin_tls("STARTTLS", "%s OK Begin TLS negotiation now" % tag, "* OK injected before TLS")
             return imap_after_tls(c)
         elif command in ("LOGIN", "AUTHENTICATE"):
             raise Violation("%s before TLS" % command, "%s NO [PRIVACYREQUIRED] Use STARTTLS first" % tag)
@@ -445,37 +490,29 @@ def imap(c):
 
 
 def imap_after_tls(c):
-    while True:
-        tag, command, _ = imap_tag(c.readline(8192))
-        if command == "CAPABILITY":
-            c.send_line("* CAPABILITY IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ ENABLE ID IDLE AUTH=PLAIN")
-            c.send_line("%s OK CAPABILITY completed" % tag)
-        elif command == "NOOP":
-            c.send_line("%s OK NOOP completed" % tag)
-        elif command == "LOGOUT":
-            c.send_line("* BYE certaudit test IMAP server logging out")
-            c.send_line("%s OK LOGOUT completed" % tag)
-            raise Done()
-        elif command == "STARTTLS":
-            c.send_line("%s BAD TLS is already active" % tag)
-        else:
-            c.send_line("%s NO the certaudit test server accepts no logins" % tag)
+    after_tls(c, imap_command, {
+        "CAPABILITY": ("* CAPABILITY %s AUTH=PLAIN" % IMAP_CAPABILITIES, "{tag} OK CAPABILITY completed"),
+        "NOOP": "{tag} OK NOOP completed",
+        "LOGOUT": ("* BYE certaudit test IMAP server logging out", "{tag} OK LOGOUT completed"),
+        "STARTTLS": "{tag} BAD TLS is already active",
+    }, "{tag} NO the certaudit test server accepts no logins", farewell="LOGOUT")
 
 
 # POP3 (RFC 1939, RFC 2449, RFC 2595)
+
+POP3_CAPABILITIES = ["USER", "TOP", "UIDL", "RESP-CODES", "PIPELINING"]
+
 
 def pop3(c):
     args = c.args
     if args.mode == "garbage":
         return c.garbage(args.hold)
     c.greet(["+OK certaudit test POP3 server ready"])
-    capabilities = ["USER", "TOP", "UIDL", "RESP-CODES", "PIPELINING"]
+    capabilities = list(POP3_CAPABILITIES)
     if args.mode in ("normal", "inject"):
         capabilities.append("STLS")
     while True:
-        line = c.readline(255)
-        command, _, argument = line.partition(" ")
-        command = command.upper()
+        command, argument = c.read_command(255)
         if command == "CAPA":
             if argument:
                 raise Violation("CAPA with an argument", "-ERR CAPA takes no arguments")
@@ -483,17 +520,11 @@ def pop3(c):
         elif command == "STLS":
             if argument:
                 raise Violation("STLS with an argument", "-ERR STLS takes no arguments")
-            if args.mode == "refuse-unknown":
-                c.log("declines: STLS unknown here")
-                c.send_line("-ERR Unknown command")
+            if c.declines("STLS", "refuse-unknown", "-ERR Unknown command"):
                 continue
-            if args.mode == "refuse":
-                c.log("declines STLS")
-                c.send_line("-ERR TLS not available")
+            if c.declines("STLS", "refuse", "-ERR TLS not available"):
                 continue
-            c.refuse_pipelining("STLS")
-            c.answer_tls("+OK Begin TLS negotiation", "+OK injected before TLS")
-            c.start_tls()
+            c.begin_tls("STLS", "+OK Begin TLS negotiation", "+OK injected before TLS")
             return pop3_after_tls(c)
         elif command == "QUIT":
             c.send_line("+OK certaudit test POP3 server signing off")
@@ -506,21 +537,22 @@ def pop3(c):
 
 
 def pop3_after_tls(c):
-    while True:
-        command = c.readline(255).partition(" ")[0].upper()
-        if command == "CAPA":
-            c.send_reply(["+OK Capability list follows", "USER", "TOP", "UIDL", "RESP-CODES", "PIPELINING",
-                          "SASL PLAIN", "."], "CAPA reply")
-        elif command == "QUIT":
-            c.send_line("+OK certaudit test POP3 server signing off")
-            raise Done()
-        elif command == "STLS":
-            c.send_line("-ERR TLS already active")
-        else:
-            c.send_line("-ERR the certaudit test server accepts no logins")
+    after_tls(c, line_command(255), {
+        "CAPA": MultiLine("CAPA reply", ["+OK Capability list follows"] + POP3_CAPABILITIES
+                          + ["SASL PLAIN", "."]),
+        "QUIT": "+OK certaudit test POP3 server signing off",
+        "STLS": "-ERR TLS already active",
+    }, "-ERR the certaudit test server accepts no logins", farewell="QUIT")
 
 
 # FTP (RFC 959, RFC 2228, RFC 4217)
+
+FTP_TLS_FEATURES = [" AUTH TLS", " PBSZ", " PROT"]
+
+
+def ftp_feat_reply(features):
+    return ["211-Features:"] + features + [" UTF8", "211 End"]
+
 
 def ftp(c):
     args = c.args
@@ -529,30 +561,22 @@ def ftp(c):
     c.greet(["220-certaudit test FTP server", "220-(a multi-line greeting, RFC 959 4.2)",
              "220 ready"])
     while True:
-        line = c.readline(512)
-        command, _, argument = line.partition(" ")
-        command = command.upper()
+        command, argument = c.read_command(512)
         if command == "AUTH":
-            if args.mode == "refuse-unknown":
-                c.log("declines: AUTH unknown here")
-                c.send_line("500 Syntax error, command unrecognized")
+            if c.declines("AUTH", "refuse-unknown", "500 Syntax error, command unrecognized"):
                 continue
             if not argument:
                 raise Violation("AUTH without a mechanism", "501 Syntax error in parameters or arguments")
             if argument.upper() != "TLS":
                 raise Violation("AUTH %r (RFC 4217 asks for AUTH TLS)" % argument[:40],
                                 "504 Security mechanism not understood")
-            if args.mode == "refuse":
-                c.log("declines AUTH TLS")
-                c.send_line("534 Request denied for policy reasons")
+            if c.declines("AUTH TLS", "refuse", "534 Request denied for policy reasons"):
                 continue
-            c.refuse_pipelining("AUTH TLS")
-            c.answer_tls("234 AUTH TLS successful", "200 injected before TLS")
-            c.start_tls()
+            c.begin_tls("AUTH TLS", "234 AUTH TLS successful", "200 injected before TLS")
             return ftp_after_tls(c)
         elif command == "FEAT":
-            features = [" AUTH TLS", " PBSZ", " PROT"] if args.mode != "refuse-unknown" else []
-            c.send_reply(["211-Features:"] + features + [" UTF8", "211 End"], "FEAT reply")
+            features = FTP_TLS_FEATURES if args.mode != "refuse-unknown" else []
+            c.send_reply(ftp_feat_reply(features), "FEAT reply")
         elif command == "SYST":
             c.send_line("215 UNIX Type: L8")
         elif command == "NOOP":
@@ -567,25 +591,14 @@ def ftp(c):
 
 
 def ftp_after_tls(c):
-    while True:
-        line = c.readline(512)
-        command, _, argument = line.partition(" ")
-        command = command.upper()
-        if command == "PBSZ":
-            c.send_line("200 PBSZ=0")
-        elif command == "PROT":
-            c.send_line("200 Protection level set to %s" % (argument.upper() or "P"))
-        elif command == "FEAT":
-            c.send_reply(["211-Features:", " AUTH TLS", " PBSZ", " PROT", " UTF8", "211 End"], "FEAT reply")
-        elif command == "NOOP":
-            c.send_line("200 NOOP ok")
-        elif command == "QUIT":
-            c.send_line("221 Goodbye")
-            raise Done()
-        elif command == "AUTH":
-            c.send_line("503 TLS already active")
-        else:
-            c.send_line("530 the certaudit test server accepts no logins")
+    after_tls(c, line_command(512), {
+        "PBSZ": "200 PBSZ=0",
+        "PROT": lambda argument: "200 Protection level set to %s" % (argument.upper() or "P"),
+        "FEAT": MultiLine("FEAT reply", ftp_feat_reply(FTP_TLS_FEATURES)),
+        "NOOP": "200 NOOP ok",
+        "QUIT": "221 Goodbye",
+        "AUTH": "503 TLS already active",
+    }, "530 the certaudit test server accepts no logins", farewell="QUIT")
 
 
 # LDAP (RFC 4511, BER as restricted by its section 5.1)

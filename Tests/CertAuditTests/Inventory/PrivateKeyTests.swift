@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import CertAudit
+
+/// Private keys lying with certificates, in every format `openssl` writes (PKCS#8, PKCS#1 RSA, SEC1 EC,
+/// DER, encrypted PKCS#8 and legacy Proc-Type), modes 0600/0640/0644, matching and not, certbot's live/
+/// links into archive/; each match cross-checked with `openssl x509 -pubkey` against `openssl pkey -pubout`.
+@Suite(.serialized) struct PrivateKeyTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        /// openssl arguments that write `OUT` from `IN` (the sample key), or nil to copy the sample key.
+        var convert: [String]?
+        var keyOf: String  // the sample whose key is written
+        var mode: Int
+        var expected: Set<String>
+        var testDescription: String { name }
+    }
+
+    static let rsa = Fixtures.samples + "/keys/good-rsa.key"
+    static let ec = Fixtures.samples + "/keys/good-ec-p256.key"
+
+    static let cases: [Case] = [
+        Case(name: "PKCS#8, 0600, its own key", convert: nil, keyOf: "rsa", mode: 0o600, expected: []),
+        Case(name: "PKCS#8, 0644", convert: nil, keyOf: "rsa", mode: 0o644, expected: ["files.private-key-exposed"]),
+        Case(name: "PKCS#8, 0640", convert: nil, keyOf: "rsa", mode: 0o640, expected: ["files.private-key-group-readable"]),
+        Case(name: "PKCS#1 RSA PRIVATE KEY, 0600", convert: ["rsa", "-traditional"], keyOf: "rsa", mode: 0o600, expected: []),
+        Case(name: "DER, 0600", convert: ["pkey", "-outform", "DER"], keyOf: "rsa", mode: 0o600, expected: []),
+        Case(name: "another pair's key (EC beside the RSA certificate)", convert: ["ec"], keyOf: "ec", mode: 0o600,
+             expected: ["files.private-key-mismatch"]),
+        Case(name: "encrypted PKCS#8, 0644: not compared, still exposed", convert: ["pkey", "-aes256", "-passout", "pass:x"],
+             keyOf: "ec", mode: 0o644, expected: ["files.private-key-exposed"]),
+        Case(name: "legacy Proc-Type encrypted, 0600: not compared", convert: ["rsa", "-traditional", "-aes256", "-passout", "pass:x"],
+             keyOf: "rsa", mode: 0o600, expected: []),
+    ]
+
+    @Test(arguments: cases)
+    func aKeyBesideTheCertificateIsJudged(_ testCase: Case) throws {
+        let folder = Fixtures.temporaryDirectory()
+        let certificate = folder + "/server.crt"
+        let key = folder + "/server.key"
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/good-rsa.crt", toPath: certificate)
+        let source = testCase.keyOf == "rsa" ? Self.rsa : Self.ec
+        if let convert = testCase.convert {
+            var arguments = convert + ["-in", source, "-out", key]
+            if convert.first == "ec" {
+                arguments = ["ec", "-in", source, "-out", key]  // SEC1 "EC PRIVATE KEY"
+            }
+            let result = Fixtures.run("/usr/bin/openssl", arguments)
+            try #require(result.status == 0, "\(result.stderr)")
+        } else {
+            try FileManager.default.copyItem(atPath: source, toPath: key)
+        }
+        chmod(key, mode_t(testCase.mode))
+
+        let scan = Fixtures.run(Fixtures.executable, ["scan", "--profile", "files", "--format", "json", folder])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [String: Any], "\(scan.stderr)")
+        let first = try #require((json["certificates"] as? [[String: Any]])?.first)
+        let fired = Set(((first["findings"] as? [[String: Any]]) ?? []).compactMap { $0["ruleId"] as? String })
+        #expect(fired == testCase.expected, "\(fired)")
+        // Key material never reaches a report: no line of the key's encoding appears in it.
+        let keyText = (try? String(contentsOfFile: key, encoding: .utf8)) ?? ""
+        let bodyLines = keyText.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count > 40 }
+        #expect(bodyLines.allSatisfy { !scan.stdout.contains(String($0)) }, "key material in the report")
+
+        // openssl's verdict on the pair, where the key can be read without a password.
+        if testCase.name.contains("encrypted") == false, !(testCase.convert?.contains("-passout") ?? false) {
+            let certificatePublic = Fixtures.openssl(["x509", "-in", certificate, "-noout", "-pubkey"])
+            let keyPublic = Fixtures.run("/usr/bin/openssl", ["pkey", "-in", key, "-inform", testCase.convert?.contains("DER") == true ? "DER" : "PEM", "-pubout"]).stdout
+            #expect((certificatePublic == keyPublic) == !testCase.expected.contains("files.private-key-mismatch"))
+        }
+    }
+
+    @Test func certbotsLiveLinksAndACombinedFile() throws {
+        // live/example.com/{cert,fullchain,privkey}.pem link into archive/, as certbot lays them out; the
+        // key's mode is read through the link. A combined PEM (key first) is judged on its own mode.
+        let folder = Fixtures.temporaryDirectory()
+        let archive = folder + "/archive/example.com"
+        let live = folder + "/live/example.com"
+        try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: live, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/good-rsa.crt", toPath: archive + "/cert1.pem")
+        try FileManager.default.copyItem(atPath: Self.rsa, toPath: archive + "/privkey1.pem")
+        chmod(archive + "/privkey1.pem", 0o644)
+        try FileManager.default.createSymbolicLink(atPath: live + "/cert.pem", withDestinationPath: "../../archive/example.com/cert1.pem")
+        try FileManager.default.createSymbolicLink(atPath: live + "/privkey.pem", withDestinationPath: "../../archive/example.com/privkey1.pem")
+        let combined = folder + "/haproxy.pem"
+        let text = try String(contentsOfFile: Self.ec, encoding: .utf8) + String(contentsOfFile: Fixtures.samples + "/tls/good-rsa.crt", encoding: .utf8)
+        Fixtures.write(text, to: combined)
+        chmod(combined, 0o600)
+
+        let scan = Fixtures.run(Fixtures.executable, ["scan", "--profile", "files", "--format", "json", live + "/cert.pem", combined])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [String: Any], "\(scan.stderr)")
+        var byPath: [String: Set<String>] = [:]
+        for certificate in json["certificates"] as? [[String: Any]] ?? [] {
+            byPath[certificate["path"] as? String ?? ""] = Set(((certificate["findings"] as? [[String: Any]]) ?? []).compactMap { $0["ruleId"] as? String })
+        }
+        #expect(byPath[live + "/cert.pem"] == ["files.private-key-exposed"], "\(byPath)")
+        #expect(byPath[combined] == ["files.private-key-mismatch"], "the EC key is not the RSA certificate's: \(byPath)")
+    }
+}
