@@ -16,6 +16,8 @@ public struct AuditedCertificate: Sendable {
     /// For a certificate a live server presented: its place in the chain, the chain checks and the
     /// handshake.
     public var presentation: Presentation? = nil
+    /// The private key found with it (in its file or beside it), when there is one.
+    public var privateKey: PrivateKeyCheck? = nil
 
     public var worstSeverity: Severity? {
         findings.first?.severity

@@ -119,17 +119,17 @@ public struct Auditor: Sendable {
         }
         var applications = Array(repeating: 0, count: rules.count)
         for (position, (extracted, facts)) in parsed.enumerated() {
+            let privateKey = decoded.privateKeyCheck.flatMap { $0.0 == positions[position] ? $0.1 : nil }
             let verdict = audit(
                 facts, container: extracted.container, friendlyName: extracted.friendlyName,
                 presentation: presented ? presentations[position] : nil,
-                privateKey: decoded.privateKeyCheck.flatMap { $0.0 == positions[position] ? $0.1 : nil },
-                applications: &applications)
+                privateKey: privateKey, applications: &applications)
             report.certificates.append(
                 AuditedCertificate(
                     index: report.certificates.count, container: extracted.container, location: extracted.location,
                     friendlyName: extracted.friendlyName, facts: facts, role: verdict.role, roleBasis: verdict.roleBasis,
                     products: verdict.products, findings: verdict.findings,
-                    presentation: presented ? presentations[position] : nil))
+                    presentation: presented ? presentations[position] : nil, privateKey: privateKey))
         }
         for (rule, count) in zip(rules, applications) where count > 0 {
             report.ruleApplications[rule.id] = count

@@ -121,6 +121,19 @@ public final class JSONReport: ReportWriter {
         if let presentation = certificate.presentation {
             writePresentation(presentation, into: &json)
         }
+        if let key = certificate.privateKey {
+            // What was found about the key lying with it; never the key.
+            json.key("privateKey")
+            json.beginObject()
+            json.field("path", key.path)
+            json.field("match", key.match.rawValue)
+            json.field("mode", key.modeText)
+            json.field("worldReadable", key.worldReadable)
+            json.field("groupReadable", key.groupReadable)
+            json.field("ownerDiffers", key.ownerDiffers)
+            json.field("uncheckedReason", key.uncheckedReason)
+            json.endObject()
+        }
         json.key("keyUsage")
         if let keyUsage = facts.keyUsage {
             json.strings(keyUsage.bits.names)

@@ -57,6 +57,11 @@ import Testing
         let first = try #require((json["certificates"] as? [[String: Any]])?.first)
         let fired = Set(((first["findings"] as? [[String: Any]]) ?? []).compactMap { $0["ruleId"] as? String })
         #expect(fired == testCase.expected, "\(fired)")
+        let reported = try #require(first["privateKey"] as? [String: Any], "the key check is in the JSON report")
+        #expect(reported["path"] as? String == key)
+        #expect(reported["mode"] as? String == "0" + String(testCase.mode, radix: 8))
+        let match = reported["match"] as? String
+        #expect(match == (testCase.name.contains("encrypted") ? "unchecked" : testCase.expected.contains("files.private-key-mismatch") ? "mismatch" : "match"))
         // Key material never reaches a report: no line of the key's encoding appears in it.
         let keyText = (try? String(contentsOfFile: key, encoding: .utf8)) ?? ""
         let bodyLines = keyText.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count > 40 }
