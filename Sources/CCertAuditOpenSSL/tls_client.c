@@ -47,6 +47,12 @@ typedef struct {
     char *port;
 } resolve_job;
 
+/// Resolver threads alive, abandoned ones included: a resolver that never answers must not make a fleet
+/// scan pile up one blocked thread per endpoint.
+static int resolvers_alive = 0;
+static pthread_mutex_t resolvers_lock = PTHREAD_MUTEX_INITIALIZER;
+#define RESOLVER_LIMIT 256
+
 static void free_job(resolve_job *job) {
     if (job->addresses != NULL) {
         freeaddrinfo(job->addresses);
@@ -76,6 +82,9 @@ static void *resolve_thread(void *argument) {
     if (abandoned) {
         free_job(job);
     }
+    pthread_mutex_lock(&resolvers_lock);
+    resolvers_alive -= 1;
+    pthread_mutex_unlock(&resolvers_lock);
     return NULL;
 }
 
@@ -93,8 +102,21 @@ static int resolve(const char *host, const char *port, long long deadline, struc
     if (getaddrinfo(host, port, &hints, result) == 0) {
         return 0;
     }
+    pthread_mutex_lock(&resolvers_lock);
+    int busy = resolvers_alive >= RESOLVER_LIMIT;
+    if (!busy) {
+        resolvers_alive += 1;  // given back by the thread, or below when it cannot start
+    }
+    pthread_mutex_unlock(&resolvers_lock);
+    if (busy) {
+        *timed_out = 1;  // so many lookups hang already that the resolver is not answering
+        return EAI_AGAIN;
+    }
     resolve_job *job = calloc(1, sizeof(resolve_job));
     if (job == NULL) {
+        pthread_mutex_lock(&resolvers_lock);
+        resolvers_alive -= 1;
+        pthread_mutex_unlock(&resolvers_lock);
         return EAI_MEMORY;
     }
     pthread_mutex_init(&job->lock, NULL);
@@ -112,6 +134,9 @@ static int resolve(const char *host, const char *port, long long deadline, struc
     if (job->host == NULL || job->port == NULL || pthread_create(&thread, &thread_attributes, resolve_thread, job) != 0) {
         pthread_attr_destroy(&thread_attributes);
         free_job(job);
+        pthread_mutex_lock(&resolvers_lock);
+        resolvers_alive -= 1;
+        pthread_mutex_unlock(&resolvers_lock);
         return EAI_MEMORY;
     }
     pthread_attr_destroy(&thread_attributes);
