@@ -23,10 +23,11 @@ import argparse
 import asyncio
 import collections
 import json
-import signal
 import sys
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # common.py, wherever this is run from
+from common import serve_until_stopped, write_json  # noqa: E402
 
 HOST = "127.0.0.1"
 EOF_MARK = object()
@@ -204,20 +205,10 @@ async def run(args: argparse.Namespace) -> int:
         out = {"host": HOST, "delayMs": args.delay_ms,
                "endpoints": [{"port": p, "backendPort": b} for p, b in zip(ports, backends)]}
     if args.out:
-        tmp = Path(str(args.out) + ".tmp")
-        tmp.write_text(json.dumps(out, indent=1) + "\n")
-        tmp.replace(args.out)
+        write_json(args.out, out)
     log(f"{len(ports)} ports on {HOST} -> backends, {args.delay_ms} ms each way")
-    print("READY", flush=True)
-
-    stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    started = time.monotonic()
-    await stop.wait()
-    for server in servers:
-        server.close()
-    log(f"stopping after {time.monotonic() - started:.1f} s: {Stats.connections} connections proxied "
+    served = await serve_until_stopped(servers)
+    log(f"stopping after {served:.1f} s: {Stats.connections} connections proxied "
         f"(at most {Stats.max_in_flight} at once), {Stats.failed_backend} backend connects failed")
     return 0
 

@@ -36,16 +36,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import json
 import os
-import signal
 import ssl
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # common.py, wherever this is run from
+from common import serve_until_stopped, write_json  # noqa: E402
 
 HOST = "127.0.0.1"
 REPO = Path(__file__).resolve().parents[2]
@@ -186,6 +186,15 @@ def probe_context(kind: str) -> ssl.SSLContext:
     return ctx
 
 
+def handshake_step(side: ssl.SSLObject) -> bool:
+    """One step of a handshake over memory BIOs: True once it is complete, False while it waits for the peer."""
+    try:
+        side.do_handshake()
+        return True
+    except ssl.SSLWantReadError:
+        return False
+
+
 def memory_handshake(server_ctx: ssl.SSLContext, client_ctx: ssl.SSLContext) -> tuple[str, str] | None:
     """Handshake in memory; (version, cipher) or None if it fails."""
     c_in, c_out, s_in, s_out = (ssl.MemoryBIO() for _ in range(4))
@@ -194,19 +203,9 @@ def memory_handshake(server_ctx: ssl.SSLContext, client_ctx: ssl.SSLContext) -> 
     client_done = server_done = False
     try:
         for _ in range(12):
-            if not client_done:
-                try:
-                    client.do_handshake()
-                    client_done = True
-                except ssl.SSLWantReadError:
-                    pass
+            client_done = client_done or handshake_step(client)
             s_in.write(c_out.read())
-            if not server_done:
-                try:
-                    server.do_handshake()
-                    server_done = True
-                except ssl.SSLWantReadError:
-                    pass
+            server_done = server_done or handshake_step(server)
             c_in.write(s_out.read())
             if client_done and server_done:
                 cipher = client.cipher()
@@ -403,22 +402,12 @@ async def serve(args: argparse.Namespace) -> int:
             "delayMs": 0,
             "endpoints": endpoints,
         }
-        tmp = Path(str(args.manifest) + ".tmp")
-        tmp.write_text(json.dumps(manifest, indent=1) + "\n")
-        tmp.replace(args.manifest)
+        write_json(args.manifest, manifest)
         fails = sum(e["chromeFails"] for e in endpoints)
         log(f"{len(endpoints)} endpoints on {HOST} ({len(combos)} certificate/mode combinations, "
             f"{fails} expected to fail in Chrome); manifest {args.manifest}")
-        print("READY", flush=True)
-
-        stop = asyncio.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        started = time.monotonic()
-        await stop.wait()
-        for server in servers:
-            server.close()
-        log(f"stopping after {time.monotonic() - started:.1f} s: {Counters.accepted} connections accepted, "
+        served = await serve_until_stopped(servers)
+        log(f"stopping after {served:.1f} s: {Counters.accepted} connections accepted, "
             f"{Counters.handshakes} handshakes completed, {Counters.failed} failed, {Counters.http} HTTP requests")
         return 0
     finally:

@@ -252,14 +252,16 @@ class Connection:
     def send_reply(self, lines, what):
         """A multi-line reply: its first line, a pause, then the rest, unless the client spoke meanwhile."""
         self.send_line(lines[0])
-        if len(lines) > 1 and not self.tls:
+        if len(lines) < 2:
+            return
+        if not self.tls:  # the pause (to catch one-line readers) only in plaintext
             time.sleep(self.args.greeting_delay)
             if self.spoke():
                 raise Violation("client sent data before the last line of the multi-line %s "
                                 "(it read only the first line?)" % what)
-            for line in lines[1:]:
-                self.log("S: %s" % line)
-            self.send(b"".join(line.encode("ascii") + CRLF for line in lines[1:]))
+        for line in lines[1:]:
+            self.log("S: %s" % line)
+        self.send(b"".join(line.encode("ascii") + CRLF for line in lines[1:]))
 
     def greet(self, lines):
         if self.spoke():
