@@ -1345,10 +1345,11 @@ def key_findings(rel: str, index: int, certs: list) -> list[str]:
         return []
     mode = key_path.stat().st_mode
     found = [] if owners else ["files.private-key-mismatch"]
-    if mode & 0o004:
+    folders = [p.stat().st_mode for p in key_path.resolve().parents]
+    if mode & 0o004 and all(m & 0o001 for m in folders):
         found.append("files.private-key-exposed")
-    elif mode & 0o040:
-        found.append("files.private-key-group-readable")
+    elif mode & 0o040 and all(m & 0o010 for m in folders):
+        found.append("files.private-key-shared")
     return found
 
 

@@ -1,6 +1,7 @@
 // Whether a private key lying with a certificate belongs to it: the key's public half compared with the
 // certificate's (EVP_PKEY_eq: the whole public key, not only an RSA modulus). One key and one
 // certificate at a time; nothing is decrypted: an encrypted key is reported as such.
+#define _GNU_SOURCE  // memmem
 #include "CCertAuditOpenSSL.h"
 #include "shim_internal.h"
 
@@ -22,25 +23,32 @@ static int no_password(char *buffer, int size, int rwflag, void *user) {
 
 static int contains(const unsigned char *bytes, size_t length, const char *needle) {
     size_t n = strlen(needle);
-    for (size_t i = 0; n <= length && i <= length - n; i++) {
-        if (memcmp(bytes + i, needle, n) == 0) {
-            return 1;
-        }
-    }
-    return 0;
+    return n <= length && memmem(bytes, length, needle, n) != NULL;
 }
 
-int ca_private_key_matches(const unsigned char *key, size_t key_length, const unsigned char *certificate,
-                           size_t certificate_length) {
+/// An EncryptedPrivateKeyInfo in DER: SEQUENCE { SEQUENCE { OID PBES2 (1.2.840.113549.1.5.13) or a
+/// PKCS#12 PBE (1.2.840.113549.1.12.1.x) … } … } — the OID appears within the first bytes.
+static int encrypted_der(const unsigned char *bytes, size_t length) {
+    static const unsigned char pbes2[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d};
+    static const unsigned char pkcs12[] = {0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01};
+    size_t head = length < 32 ? length : 32;
+    return memmem(bytes, head, pbes2, sizeof(pbes2)) != NULL || memmem(bytes, head, pkcs12, sizeof(pkcs12)) != NULL;
+}
+
+int ca_private_key_matches(const unsigned char *key, size_t key_length, const unsigned char *const *certificates,
+                           const size_t *lengths, size_t count, size_t *matched) {
     ca_openssl_init();
-    if (key_length == 0 || key_length > (1 << 20) || certificate_length == 0 || certificate_length > (1 << 24)) {
+    *matched = 0;
+    if (key_length == 0 || key_length > (1 << 20)) {
         return CA_KEY_UNREADABLE;
     }
-    if (contains(key, key_length, "ENCRYPTED")) {
-        return CA_KEY_ENCRYPTED;  // PKCS#8 "ENCRYPTED PRIVATE KEY" or legacy "Proc-Type: 4,ENCRYPTED"
+    int pem = contains(key, key_length, "-----BEGIN");
+    if ((pem && contains(key, key_length, "ENCRYPTED")) || (!pem && encrypted_der(key, key_length))) {
+        return CA_KEY_ENCRYPTED;  // PKCS#8 "ENCRYPTED PRIVATE KEY", legacy "Proc-Type: 4,ENCRYPTED", or DER
     }
+    // The key is read once, then compared with each certificate.
     EVP_PKEY *pkey = NULL;
-    if (contains(key, key_length, "-----BEGIN")) {
+    if (pem) {
         BIO *bio = BIO_new_mem_buf(key, (int)key_length);
         pkey = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL) : NULL;
         BIO_free(bio);
@@ -48,18 +56,33 @@ int ca_private_key_matches(const unsigned char *key, size_t key_length, const un
         const unsigned char *cursor = key;
         pkey = d2i_AutoPrivateKey(NULL, &cursor, (long)key_length);
     }
-    const unsigned char *cursor = certificate;
-    X509 *x509 = pkey ? d2i_X509(NULL, &cursor, (long)certificate_length) : NULL;
-    int result;
     if (pkey == NULL) {
-        // DER that is an EncryptedPrivateKeyInfo reads as no key here: say "unreadable", not "mismatch".
-        result = CA_KEY_UNREADABLE;
-    } else if (x509 == NULL || X509_get0_pubkey(x509) == NULL) {
-        result = CA_KEY_CERTIFICATE_UNREADABLE;
-    } else {
-        result = EVP_PKEY_eq(X509_get0_pubkey(x509), pkey) == 1 ? CA_KEY_MATCH : CA_KEY_MISMATCH;
+        ERR_clear_error();
+        return CA_KEY_UNREADABLE;
     }
-    X509_free(x509);
+    int result = CA_KEY_MISMATCH;
+    int compared = 0;
+    for (size_t i = 0; i < count && result == CA_KEY_MISMATCH; i++) {
+        if (lengths[i] == 0 || lengths[i] > (1 << 24)) {
+            continue;
+        }
+        const unsigned char *cursor = certificates[i];
+        X509 *x509 = d2i_X509(NULL, &cursor, (long)lengths[i]);
+        EVP_PKEY *public = x509 ? X509_get0_pubkey(x509) : NULL;
+        if (public != NULL) {
+            int equal = EVP_PKEY_eq(public, pkey);
+            if (equal == 1) {
+                result = CA_KEY_MATCH;
+                *matched = i;
+            } else if (equal == -1 || equal == 0) {
+                compared += 1;  // another key of the same or another type: a real mismatch
+            }
+        }
+        X509_free(x509);
+    }
+    if (result == CA_KEY_MISMATCH && compared == 0) {
+        result = CA_KEY_CERTIFICATE_UNREADABLE;  // nothing could be compared (-2: not comparable)
+    }
     EVP_PKEY_free(pkey);
     ERR_clear_error();
     return result;

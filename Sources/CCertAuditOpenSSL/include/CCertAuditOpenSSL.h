@@ -192,10 +192,11 @@ typedef enum {
     CA_KEY_CERTIFICATE_UNREADABLE = -3, ///< OpenSSL cannot read the certificate
 } ca_key_match;
 
-/// Whether `key` (PEM — PKCS#8, PKCS#1 RSA, SEC1 EC — or DER) belongs to `certificate` (DER), comparing
-/// whole public keys. Never prompts for or uses a password. Returns a `ca_key_match`.
-int ca_private_key_matches(const unsigned char *key, size_t key_length, const unsigned char *certificate,
-                           size_t certificate_length);
+/// Whether `key` (PEM — PKCS#8, PKCS#1 RSA, SEC1 EC — or DER) belongs to one of `count` certificates
+/// (DER), comparing whole public keys; the key is read once. Never prompts for or uses a password.
+/// Returns a `ca_key_match`; on CA_KEY_MATCH, `*matched` is the certificate's index.
+int ca_private_key_matches(const unsigned char *key, size_t key_length, const unsigned char *const *certificates,
+                           const size_t *lengths, size_t count, size_t *matched);
 
 /// Overwrites `count` bytes with zeros in a way the compiler cannot drop (OPENSSL_cleanse): for
 /// private keys and passwords in Swift buffers.

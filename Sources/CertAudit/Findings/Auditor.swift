@@ -79,7 +79,9 @@ public struct Auditor: Sendable {
     public func audit(bytes: [UInt8], path: String, decoder: ContainerDecoder, retainSource: Bool = false) -> InputResult {
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
         var decoded = decoder.decode(bytes, name: name)
-        decoded.privateKeyCheck = PrivateKeyCheck.find(path: path, bytes: bytes, decoded: decoded)
+        if !(decoded.deadline?.passed ?? false) {
+            decoded.privateKeyCheck = PrivateKeyCheck.find(path: path, descriptorInfo: nil, bytes: bytes, decoded: decoded)
+        }
         return audit(decoded, path: path, retaining: retainSource ? bytes : nil)
     }
 
@@ -118,8 +120,10 @@ public struct Auditor: Sendable {
             presentations[index].count = decoded.certificates.count
         }
         var applications = Array(repeating: 0, count: rules.count)
+        // The key is judged with its certificate, or with the first readable one if that one is not.
+        let keyPosition = decoded.privateKeyCheck.map { check in positions.contains(check.0) ? check.0 : (positions.first ?? -1) }
         for (position, (extracted, facts)) in parsed.enumerated() {
-            let privateKey = decoded.privateKeyCheck.flatMap { $0.0 == positions[position] ? $0.1 : nil }
+            let privateKey = keyPosition == positions[position] ? decoded.privateKeyCheck?.1 : nil
             let verdict = audit(
                 facts, container: extracted.container, friendlyName: extracted.friendlyName,
                 presentation: presented ? presentations[position] : nil,

@@ -38,7 +38,7 @@ public struct ContainerDecoder: Sendable {
 
     private func decodeContent(_ bytes: [UInt8], name: String, deadline: Deadline?) -> DecodedInput {
         if let kind = JavaKeystoreReader.sniff(bytes) {
-            return decodeKeystore(bytes, kind: kind)
+            return decodeKeystore(bytes, kind: kind, deadline: deadline)
         }
         if PEMScanner.containsPEM(bytes) {
             return decodePEM(bytes, name: name)
@@ -128,11 +128,11 @@ public struct ContainerDecoder: Sendable {
 
     /// A JKS or JCEKS store: every entry's certificates, named by alias; whether its integrity digest
     /// matched a password is said in each location (a wrong given password is an error).
-    private func decodeKeystore(_ bytes: [UInt8], kind: JavaKeystoreReader.Kind) -> DecodedInput {
+    private func decodeKeystore(_ bytes: [UInt8], kind: JavaKeystoreReader.Kind, deadline: Deadline?) -> DecodedInput {
         var result = DecodedInput()
         let store: JavaKeystoreReader.Store
         do {
-            store = try JavaKeystoreReader.read(bytes, passwords: passwords)
+            store = try JavaKeystoreReader.read(bytes, passwords: passwords, deadline: deadline)
         } catch {
             result.problems.append(InputProblem(.keystoreUnreadable, "\(kind.rawValue) keystore: \(error.description)"))
             return result

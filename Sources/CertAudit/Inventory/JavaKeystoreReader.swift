@@ -53,7 +53,10 @@ enum JavaKeystoreReader {
         return nil
     }
 
-    static func read(_ bytes: [UInt8], passwords: PasswordCandidates) throws(ReadError) -> Store {
+    /// Java's default store password (cacerts, many installers): always tried after the empty one.
+    static let defaultPassword = "changeit"
+
+    static func read(_ bytes: [UInt8], passwords: PasswordCandidates, deadline: Deadline? = nil) throws(ReadError) -> Store {
         guard let kind = sniff(bytes) else { throw ReadError(description: "not a Java keystore") }
         var reader = Reader(bytes: bytes, at: 4)
         let version = try reader.u32()
@@ -100,10 +103,17 @@ enum JavaKeystoreReader {
         }
         let body = bytes[..<digestStart]
         var integrity = Integrity.notChecked(passwordsGiven: !passwords.sources.isEmpty)
-        for candidate in passwords.values {
+        // "" (no password and the empty one hash alike), "changeit", then the user's, each once; the
+        // file's time budget is checked between candidates.
+        var candidates: [String] = ["", defaultPassword]
+        for case let value? in passwords.values where !candidates.contains(value) {
+            candidates.append(value)
+        }
+        for candidate in candidates {
+            if let deadline, deadline.passed { break }
             var hash = Insecure.SHA1()
             var salted: [UInt8] = []
-            for unit in (candidate ?? "").utf16 {
+            for unit in candidate.utf16 {
                 salted.append(UInt8(unit >> 8))
                 salted.append(UInt8(unit & 0xff))
             }
@@ -146,9 +156,30 @@ enum JavaKeystoreReader {
             return four.reduce(0) { $0 << 8 | UInt32($1) }
         }
 
-        /// Java's modified UTF-8 with a 16-bit length (DataOutput.writeUTF).
+        /// Java's modified UTF-8 with a 16-bit length (DataOutput.writeUTF): NUL as C0 80, characters
+        /// outside the BMP as two 3-byte surrogates. Decoded to UTF-16 code units, then to a String.
         mutating func utf() throws(ReadError) -> String {
-            String(decoding: try bytes(u16()), as: UTF8.self)
+            let encoded = try bytes(u16())
+            var units: [UInt16] = []
+            units.reserveCapacity(encoded.count)
+            var index = encoded.startIndex
+            while index < encoded.endIndex {
+                let first = UInt16(encoded[index])
+                if first < 0x80 {
+                    units.append(first)
+                    index += 1
+                } else if first & 0xe0 == 0xc0, index + 1 < encoded.endIndex {
+                    units.append((first & 0x1f) << 6 | UInt16(encoded[index + 1] & 0x3f))
+                    index += 2
+                } else if first & 0xf0 == 0xe0, index + 2 < encoded.endIndex {
+                    units.append((first & 0x0f) << 12 | UInt16(encoded[index + 1] & 0x3f) << 6 | UInt16(encoded[index + 2] & 0x3f))
+                    index += 3
+                } else {
+                    units.append(0xfffd)
+                    index += 1
+                }
+            }
+            return String(decoding: units, as: UTF16.self)
         }
 
         /// A certificate: (version 2) its type name, then a 32-bit length and the encoding.

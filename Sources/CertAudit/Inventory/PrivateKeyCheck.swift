@@ -8,10 +8,12 @@ import CCertAuditOpenSSL
     import Darwin
 #endif
 
-/// A private key found with a certificate: in the certificate's own PEM file, or beside it (the same
-/// stem with `.key`: `server.crt` → `server.key`; certbot's `privkey.pem` beside `cert.pem` and
-/// `fullchain.pem`). Whether it belongs to the certificate (whole public keys compared by OpenSSL),
-/// and who may read it. The key's bytes are read, compared and wiped; they never reach a report.
+/// A private key found with a certificate: in the certificate's own PEM file, or beside it (`NAME.key`,
+/// `NAME-key.pem`, `key.pem` beside `cert.pem`, certbot's `privkey.pem`/`privkeyN.pem`). Whether it
+/// belongs to the certificate (whole public keys compared by OpenSSL, the key read once), and who can
+/// read it: the file's mode, and whether every folder above it lets others through. The key's bytes are
+/// read, compared and wiped; they never reach a report. A file beside the certificate that is not a key
+/// OpenSSL reads (an OpenSSH key, junk) is no key.
 public struct PrivateKeyCheck: Sendable, Hashable {
     public enum Match: String, CaseIterable, Sendable {
         /// No key was found with the certificate.
@@ -19,7 +21,7 @@ public struct PrivateKeyCheck: Sendable, Hashable {
         case match
         /// The key belongs to another certificate (a renewal that replaced one file of the pair).
         case mismatch
-        /// Encrypted, or not a key OpenSSL reads: not compared.
+        /// Encrypted (never decrypted), or not comparable: not compared.
         case unchecked
     }
 
@@ -30,8 +32,12 @@ public struct PrivateKeyCheck: Sendable, Hashable {
     public var mode: UInt32
     /// The key's file belongs to another user than the certificate's.
     public var ownerDiffers: Bool
-    /// Why the match was not checked (encrypted, unreadable); nil otherwise.
+    /// Why the match was not checked; nil otherwise.
     public var uncheckedReason: String?
+    /// Every folder above the key lets others (`o+x`) / the group (`g+x`) through: without that, the
+    /// file's own read bits reach nobody (Debian's /etc/ssl/private is 0710, certbot's archive/ 0700).
+    public var othersCanReach = true
+    public var groupCanReach = true
 
     public init(path: String, match: Match, mode: UInt32, ownerDiffers: Bool = false, uncheckedReason: String? = nil) {
         self.path = path
@@ -41,11 +47,11 @@ public struct PrivateKeyCheck: Sendable, Hashable {
         self.uncheckedReason = uncheckedReason
     }
 
-    /// Readable by every user of the machine.
-    public var worldReadable: Bool { mode & 0o004 != 0 }
+    /// Readable by every user of the machine: the file is o+r and every folder above it o+x.
+    public var worldReadable: Bool { mode & 0o004 != 0 && othersCanReach }
     /// Readable by the file's group (Debian's ssl-cert convention and HAProxy use 0640 with a service
     /// group on purpose).
-    public var groupReadable: Bool { mode & 0o040 != 0 }
+    public var groupReadable: Bool { mode & 0o040 != 0 && groupCanReach }
 
     /// `0640`.
     public var modeText: String {
@@ -53,80 +59,172 @@ public struct PrivateKeyCheck: Sendable, Hashable {
         return String(repeating: "0", count: max(0, 4 - octal.count)) + octal
     }
 
-    /// The largest key file read.
+    /// The largest key file read, and the most certificates one key is compared with.
     static let fileLimit = 1 << 20
+    static let comparisonLimit = 64
 
-    /// The key found with the certificates of the file at `path` (its bytes already read), and the
-    /// index of the certificate it is judged with: the one it belongs to, else the first. nil when no
-    /// key lies with them.
-    static func find(path: String, bytes: [UInt8], decoded: DecodedInput) -> (Int, PrivateKeyCheck)? {
+    /// The key found with the certificates of the file at `path` (its bytes already read), and the index
+    /// (in `decoded.certificates`) of the certificate it is judged with: the one it belongs to, else the
+    /// first end-entity certificate. nil when no key lies with them, or the file holds only CAs (certbot's
+    /// chain.pem).
+    static func find(path: String, descriptorInfo: stat?, bytes: [UInt8], decoded: DecodedInput) -> (Int, PrivateKeyCheck)? {
         let certificates = decoded.certificates
-        guard !certificates.isEmpty, path != "-", certificates.allSatisfy({ $0.container == .pem || $0.container == .der }) else {
-            return nil
-        }
-        var ownInfo = stat()
-        guard stat(path, &ownInfo) == 0 else { return nil }
+        guard !certificates.isEmpty, path != "-", certificates.allSatisfy({ $0.container == .pem || $0.container == .der }),
+            let ownInfo = descriptorInfo ?? statOf(path)
+        else { return nil }
         // In the same file (a combined PEM, as HAProxy reads it): looked for only when the decoder saw a
         // key block, so that the scan's hot path reads each file once.
-        for block in decoded.privateKeys > 0 ? PEMScanner.blocks(in: bytes) : [] where block.complete && block.label.hasSuffix("PRIVATE KEY") {
-            var key = Array(bytes[block.extent])
-            defer { Secrets.wipe(&key) }
-            return judge(key: &key, path: path, info: ownInfo, ownerDiffers: false, certificates: certificates)
+        if decoded.privateKeys > 0, var check = inFile(bytes: bytes, certificates: certificates) {
+            check.1.path = path
+            check.1.mode = UInt32(ownInfo.st_mode)
+            (check.1.othersCanReach, check.1.groupCanReach) = reach(path)
+            return check
         }
-        // Beside it.
         for candidate in besidePaths(path) {
-            var info = stat()
-            guard stat(candidate, &info) == 0, InputWalker.isRegular(info) else { continue }
-            guard case .bytes(var key) = FileReader.load(path: candidate, limit: fileLimit) else {
-                return (0, PrivateKeyCheck(path: candidate, match: .unchecked, mode: UInt32(info.st_mode), ownerDiffers: info.st_uid != ownInfo.st_uid, uncheckedReason: "the key file cannot be read"))
-            }
-            defer { Secrets.wipe(&key) }
-            return judge(key: &key, path: candidate, info: info, ownerDiffers: info.st_uid != ownInfo.st_uid, certificates: certificates)
+            guard let (key, info) = readBeside(candidate) else { continue }
+            var bytes = key
+            defer { Secrets.wipe(&bytes) }
+            guard var check = compare(key: bytes, certificates: certificates) else { continue }  // not a key
+            check.1.path = candidate
+            check.1.mode = UInt32(info.st_mode)
+            check.1.ownerDiffers = info.st_uid != ownInfo.st_uid
+            (check.1.othersCanReach, check.1.groupCanReach) = reach(candidate)
+            return check
         }
         return nil
     }
 
-    /// `dir/name.crt` → `dir/name.key` (also for .pem, .cer, .cert, .der); certbot's names → `privkey.pem`.
+    /// The first complete private-key block of a PEM file, compared with its certificates (mode and path
+    /// left for the caller). Also the fuzz target's entry.
+    static func inFile(bytes: [UInt8], certificates: [ExtractedCertificate]) -> (Int, PrivateKeyCheck)? {
+        for block in PEMScanner.blocks(in: bytes) where block.complete && block.label.hasSuffix("PRIVATE KEY") {
+            var key = Array(bytes[block.extent])
+            defer { Secrets.wipe(&key) }
+            return compare(key: key, certificates: certificates)
+        }
+        return nil
+    }
+
+    /// Opens a key file once (through symbolic links, as services do, but not through a link someone
+    /// other than root or the target's owner planted) and reads it from that descriptor: mode and owner
+    /// come from the same open file, so a swap between a stat and the open changes nothing.
+    private static func readBeside(_ path: String) -> ([UInt8], stat)? {
+        var link = stat()
+        guard lstat(path, &link) == 0 else { return nil }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, InputWalker.isRegular(info), Int(info.st_size) <= fileLimit else { return nil }
+        if (link.st_mode & S_IFMT) == S_IFLNK, link.st_uid != 0, link.st_uid != info.st_uid {
+            return nil  // as the kernel's protected_symlinks: a user's link to another user's file
+        }
+        guard case .bytes(let bytes) = FileReader.readAll(descriptor, expected: Int(info.st_size), limit: fileLimit) else {
+            return nil
+        }
+        return (bytes, info)
+    }
+
+    /// Compares a key with at most `comparisonLimit` certificates; nil when the bytes are no key.
+    private static func compare(key: [UInt8], certificates: [ExtractedCertificate]) -> (Int, PrivateKeyCheck)? {
+        let considered = Array(certificates.prefix(comparisonLimit))
+        var check = PrivateKeyCheck(path: "", match: .mismatch, mode: 0)
+        var matched = 0
+        let ders = considered.map { Array($0.der) }
+        let result: Int32 = key.withUnsafeBufferPointer { keyBytes in
+            withPointers(ders) { pointers, lengths in
+                ca_private_key_matches(keyBytes.baseAddress, keyBytes.count, pointers, lengths, ders.count, &matched)
+            }
+        }
+        switch result {
+        case CA_KEY_MATCH.rawValue:
+            check.match = .match
+            return (matched, check)
+        case CA_KEY_ENCRYPTED.rawValue:
+            check.match = .unchecked
+            check.uncheckedReason = "the key is encrypted (not decrypted to compare it)"
+        case CA_KEY_UNREADABLE.rawValue:
+            return nil
+        case CA_KEY_CERTIFICATE_UNREADABLE.rawValue:
+            check.match = .unchecked
+            check.uncheckedReason = "no certificate here could be compared with the key"
+        default:
+            // A mismatch means something only where an end-entity certificate is (not in a CA bundle).
+            guard considered.contains(where: { isEndEntity($0.der) }) else { return nil }
+        }
+        return (considered.firstIndex { isEndEntity($0.der) } ?? 0, check)
+    }
+
+    private static func isEndEntity(_ der: ArraySlice<UInt8>) -> Bool {
+        (try? LenientCertificateParser.parse(der)).map { !$0.isCA } ?? false
+    }
+
+    private static func withPointers<Result>(
+        _ arrays: [[UInt8]], _ body: (UnsafePointer<UnsafePointer<UInt8>?>, UnsafePointer<Int>) -> Result
+    ) -> Result {
+        var pointers: [UnsafePointer<UInt8>?] = []
+        var lengths: [Int] = []
+        func nest(_ index: Int) -> Result {
+            if index == arrays.count {
+                return pointers.withUnsafeBufferPointer { p in lengths.withUnsafeBufferPointer { l in body(p.baseAddress!, l.baseAddress!) } }
+            }
+            return arrays[index].withUnsafeBufferPointer { buffer in
+                pointers.append(buffer.baseAddress)
+                lengths.append(buffer.count)
+                return nest(index + 1)
+            }
+        }
+        return nest(0)
+    }
+
+    private static func statOf(_ path: String) -> stat? {
+        var info = stat()
+        return stat(path, &info) == 0 ? info : nil
+    }
+
+    /// Whether others / the group can pass every folder above `path` (its real location).
+    private static func reach(_ path: String) -> (Bool, Bool) {
+        guard let resolved = realpath(path, nil) else { return (true, true) }
+        var folder = String(cString: resolved)
+        free(resolved)
+        var others = true
+        var group = true
+        while let slash = folder.lastIndex(of: "/"), folder != "/" {
+            folder = slash == folder.startIndex ? "/" : String(folder[..<slash])
+            var info = stat()
+            guard stat(folder, &info) == 0 else { break }
+            others = others && info.st_mode & 0o001 != 0
+            group = group && info.st_mode & 0o010 != 0
+        }
+        return (others, group)
+    }
+
+    /// Names a key takes beside a certificate: `dir/NAME.crt` → `dir/NAME.key` (also .pem, .cer, .cert,
+    /// .der), `NAME-cert.pem`/`NAME.pem` → `NAME-key.pem` (mkcert, cfssl), `cert.pem` → `key.pem`, and
+    /// certbot's `cert.pem`/`fullchain.pem` → `privkey.pem` (`certN.pem` → `privkeyN.pem` in archive/).
     static func besidePaths(_ path: String) -> [String] {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[...$0]) } ?? ""
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         var paths: [String] = []
-        if ["cert.pem", "fullchain.pem", "chain.pem"].contains(name) {
-            paths.append(folder + "privkey.pem")
+        for prefix in ["cert", "fullchain"] where name.hasPrefix(prefix) && name.hasSuffix(".pem") {
+            let number = name.dropFirst(prefix.count).dropLast(4)
+            if number.allSatisfy(\.isNumber) {
+                paths.append(folder + "privkey" + number + ".pem")
+            }
+        }
+        if name == "cert.pem" {
+            paths.append(folder + "key.pem")
         }
         for suffix in [".crt", ".pem", ".cer", ".cert", ".der"] where name.lowercased().hasSuffix(suffix) && name.count > suffix.count {
-            paths.append(folder + name.dropLast(suffix.count) + ".key")
+            let stem = String(name.dropLast(suffix.count))
+            paths.append(folder + stem + ".key")
+            if stem.hasSuffix("-cert") {
+                paths.append(folder + stem.dropLast(5) + "-key.pem")
+            } else if suffix == ".pem" {
+                paths.append(folder + stem + "-key.pem")
+            }
         }
         return paths
-    }
-
-    private static func judge(
-        key: inout [UInt8], path: String, info: stat, ownerDiffers: Bool, certificates: [ExtractedCertificate]
-    ) -> (Int, PrivateKeyCheck) {
-        var check = PrivateKeyCheck(path: path, match: .mismatch, mode: UInt32(info.st_mode), ownerDiffers: ownerDiffers)
-        for (index, certificate) in certificates.enumerated() {
-            let result = key.withUnsafeBufferPointer { keyBytes in
-                certificate.der.withUnsafeBufferPointer { der in
-                    ca_private_key_matches(keyBytes.baseAddress, keyBytes.count, der.baseAddress, der.count)
-                }
-            }
-            switch result {
-            case CA_KEY_MATCH.rawValue:
-                check.match = .match
-                return (index, check)
-            case CA_KEY_ENCRYPTED.rawValue:
-                check.match = .unchecked
-                check.uncheckedReason = "the key is encrypted (not decrypted to compare it)"
-                return (0, check)
-            case CA_KEY_UNREADABLE.rawValue:
-                check.match = .unchecked
-                check.uncheckedReason = "not a private key OpenSSL reads"
-                return (0, check)
-            default:
-                continue
-            }
-        }
-        return (0, check)
     }
 }

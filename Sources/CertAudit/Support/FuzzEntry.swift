@@ -35,6 +35,11 @@ import SwiftASN1
     /// What a scan does with one file: sniff, cut, parse, judge, and render it as text and JSON.
     public static func scanFile(_ bytes: [UInt8]) {
         let report = auditor.audit(bytes: bytes, path: "fuzz.pem", decoder: ContainerDecoder(passwords: passwords))
+        // The key check of a combined PEM (the path does not exist, so the scan above skips it).
+        let decoded = ContainerDecoder(passwords: passwords).decode(bytes, name: "fuzz.pem")
+        if decoded.privateKeys > 0 {
+            _ = PrivateKeyCheck.inFile(bytes: bytes, certificates: decoded.certificates)
+        }
         _ = TextReport.render(report, verbose: true, color: false)
         _ = JSONWriter.elements { json in
             for certificate in report.certificates {

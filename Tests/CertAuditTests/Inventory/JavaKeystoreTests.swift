@@ -15,15 +15,15 @@ import Testing
 
     /// A store with a broken Veeam certificate (trusted entry), a generated key pair whose KeyUsage lacks
     /// digitalSignature, the test root, and for JCEKS an AES secret key between them.
-    static func makeStore(_ type: String, folder: String) -> String {
+    static func makeStore(_ type: String, folder: String, password: String = "changeit") -> String {
         let path = folder + "/store." + type.lowercased()
-        let common = ["-keystore", path, "-storetype", type, "-storepass", "changeit"]
+        let common = ["-keystore", path, "-storetype", type, "-storepass", password]
         keytool(["-importcert", "-noprompt", "-alias", "veeam", "-file", Fixtures.samples + "/veeam/veeam-one-10a.crt"] + common)
         keytool(
             ["-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=srv.example.com",
-             "-ext", "KU=keyEncipherment,dataEncipherment", "-ext", "SAN=dns:srv.example.com", "-keypass", "changeit"] + common)
+             "-ext", "KU=keyEncipherment,dataEncipherment", "-ext", "SAN=dns:srv.example.com", "-keypass", password] + common)
         if type == "JCEKS" {
-            keytool(["-genseckey", "-alias", "secret", "-keyalg", "AES", "-keysize", "128", "-keypass", "changeit"] + common)
+            keytool(["-genseckey", "-alias", "secret", "-keyalg", "AES", "-keysize", "128", "-keypass", password] + common)
         }
         keytool(["-importcert", "-noprompt", "-alias", "root", "-file", Fixtures.samples + "/ca/test-root-ca.crt"] + common)
         return path
@@ -82,7 +82,12 @@ import Testing
 
     @Test func withoutThePasswordTheCertificatesAreReadAndTheReportSaysSo() throws {
         let folder = Fixtures.temporaryDirectory()
-        let store = Self.makeStore("JKS", folder: folder)
+        // Java's default store password is tried without being given.
+        let (_, defaultStore) = try Self.scan([Self.makeStore("JKS", folder: Fixtures.temporaryDirectory())])
+        #expect(((defaultStore["certificates"] as? [[String: Any]]) ?? []).allSatisfy {
+            ($0["location"] as? String)?.contains("integrity not checked") == false
+        })
+        let store = Self.makeStore("JKS", folder: folder, password: "s3cret-store")
         let (status, json) = try Self.scan([store])
         #expect((json["errors"] as? [Any])?.isEmpty == true)
         let certificates = try #require(json["certificates"] as? [[String: Any]])

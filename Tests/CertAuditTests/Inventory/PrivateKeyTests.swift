@@ -22,7 +22,7 @@ import Testing
     static let cases: [Case] = [
         Case(name: "PKCS#8, 0600, its own key", convert: nil, keyOf: "rsa", mode: 0o600, expected: []),
         Case(name: "PKCS#8, 0644", convert: nil, keyOf: "rsa", mode: 0o644, expected: ["files.private-key-exposed"]),
-        Case(name: "PKCS#8, 0640", convert: nil, keyOf: "rsa", mode: 0o640, expected: ["files.private-key-group-readable"]),
+        Case(name: "PKCS#8, 0640", convert: nil, keyOf: "rsa", mode: 0o640, expected: ["files.private-key-shared"]),
         Case(name: "PKCS#1 RSA PRIVATE KEY, 0600", convert: ["rsa", "-traditional"], keyOf: "rsa", mode: 0o600, expected: []),
         Case(name: "DER, 0600", convert: ["pkey", "-outform", "DER"], keyOf: "rsa", mode: 0o600, expected: []),
         Case(name: "another pair's key (EC beside the RSA certificate)", convert: ["ec"], keyOf: "ec", mode: 0o600,
@@ -73,6 +73,61 @@ import Testing
             let keyPublic = Fixtures.run("/usr/bin/openssl", ["pkey", "-in", key, "-inform", testCase.convert?.contains("DER") == true ? "DER" : "PEM", "-pubout"]).stdout
             #expect((certificatePublic == keyPublic) == !testCase.expected.contains("files.private-key-mismatch"))
         }
+    }
+
+    /// Findings per certificate path of a `--profile files` scan.
+    static func filesFindings(_ arguments: [String]) throws -> [String: Set<String>] {
+        let scan = Fixtures.run(Fixtures.executable, ["scan", "--profile", "files", "--format", "json"] + arguments)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [String: Any], "\(scan.stderr)")
+        var byPath: [String: Set<String>] = [:]
+        for certificate in json["certificates"] as? [[String: Any]] ?? [] {
+            byPath[certificate["path"] as? String ?? "", default: []].formUnion(
+                ((certificate["findings"] as? [[String: Any]]) ?? []).compactMap { $0["ruleId"] as? String })
+        }
+        return byPath
+    }
+
+    @Test func foldersOwnersLinksAndWhatIsNoKey() throws {
+        let root = Fixtures.temporaryDirectory()
+        func pair(_ folder: String, certificate: String = "server.crt", key: String = "server.key", mode: Int = 0o644) throws -> String {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/good-rsa.crt", toPath: folder + "/" + certificate)
+            try FileManager.default.copyItem(atPath: Self.rsa, toPath: folder + "/" + key)
+            chmod(folder + "/" + key, mode_t(mode))
+            return folder + "/" + certificate
+        }
+        // A 0644 key in a folder others cannot pass (Debian's /etc/ssl/private is 0710): not exposed.
+        let closed = try pair(root + "/closed")
+        chmod(root + "/closed", 0o700)
+        // certbot's archive/ names; mkcert's NAME-key.pem.
+        let archive = try pair(root + "/archive", certificate: "cert3.pem", key: "privkey3.pem")
+        let mkcert = try pair(root + "/mkcert", certificate: "intranet.pem", key: "intranet-key.pem")
+        // A key owned by the service user (nobody), not by the certificate's owner: a warning.
+        let service = try pair(root + "/service", mode: 0o400)
+        chown(root + "/service/server.key", 65534, 65534)
+        // A link someone else planted to root's file is not followed; an OpenSSH key is no key.
+        let planted = root + "/planted"
+        try FileManager.default.createDirectory(atPath: planted, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/good-rsa.crt", toPath: planted + "/server.crt")
+        try FileManager.default.createSymbolicLink(atPath: planted + "/server.key", withDestinationPath: Self.rsa)
+        lchown(planted + "/server.key", 65534, 65534)
+        let openssh = try pair(root + "/openssh", mode: 0o644)
+        Fixtures.write("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU=\n-----END OPENSSH PRIVATE KEY-----\n", to: root + "/openssh/server.key")
+        // certbot's chain.pem holds only CAs: no key is judged with it.
+        let chainFolder = root + "/chain"
+        try FileManager.default.createDirectory(atPath: chainFolder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/ca/test-intermediate-ca.crt", toPath: chainFolder + "/chain.pem")
+        try FileManager.default.copyItem(atPath: Self.rsa, toPath: chainFolder + "/privkey.pem")
+
+        let found = try Self.filesFindings([closed, archive, mkcert, service, planted + "/server.crt", openssh, chainFolder + "/chain.pem"])
+        #expect(found[closed] == [], "\(found)")
+        #expect(found[archive] == ["files.private-key-exposed"], "\(found)")
+        #expect(found[mkcert] == ["files.private-key-exposed"], "\(found)")
+        #expect(found[service] == ["files.private-key-shared"], "\(found)")
+        #expect(found[planted + "/server.crt"] == [], "\(found)")
+        #expect(found[openssh] == [], "\(found)")
+        #expect(found[chainFolder + "/chain.pem"] == [], "\(found)")
+        chmod(root + "/closed", 0o755)
     }
 
     @Test func certbotsLiveLinksAndACombinedFile() throws {
