@@ -80,7 +80,7 @@ public struct Auditor: Sendable {
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
         var decoded = decoder.decode(bytes, name: name)
         if !(decoded.deadline?.passed ?? false) {
-            decoded.privateKeyCheck = PrivateKeyCheck.find(path: path, descriptorInfo: nil, bytes: bytes, decoded: decoded)
+            decoded.privateKeyCheck = PrivateKeyCheck.find(path: path, bytes: bytes, decoded: decoded)
         }
         return audit(decoded, path: path, retaining: retainSource ? bytes : nil)
     }

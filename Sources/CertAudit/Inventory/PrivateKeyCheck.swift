@@ -67,14 +67,14 @@ public struct PrivateKeyCheck: Sendable, Hashable {
     /// (in `decoded.certificates`) of the certificate it is judged with: the one it belongs to, else the
     /// first end-entity certificate. nil when no key lies with them, or the file holds only CAs (certbot's
     /// chain.pem).
-    static func find(path: String, descriptorInfo: stat?, bytes: [UInt8], decoded: DecodedInput) -> (Int, PrivateKeyCheck)? {
+    static func find(path: String, bytes: [UInt8], decoded: DecodedInput) -> (Int, PrivateKeyCheck)? {
         let certificates = decoded.certificates
-        guard !certificates.isEmpty, path != "-", certificates.allSatisfy({ $0.container == .pem || $0.container == .der }),
-            let ownInfo = descriptorInfo ?? statOf(path)
+        guard !certificates.isEmpty, path != "-", certificates.allSatisfy({ $0.container == .pem || $0.container == .der })
         else { return nil }
         // In the same file (a combined PEM, as HAProxy reads it): looked for only when the decoder saw a
-        // key block, so that the scan's hot path reads each file once.
-        if decoded.privateKeys > 0, var check = inFile(bytes: bytes, certificates: certificates) {
+        // key block, so that the scan's hot path reads each file once. The certificate file itself is
+        // stat'ed only once a key is found (the common file with no key costs the beside lookups alone).
+        if decoded.privateKeys > 0, var check = inFile(bytes: bytes, certificates: certificates), let ownInfo = statOf(path) {
             check.1.path = path
             check.1.mode = UInt32(ownInfo.st_mode)
             (check.1.othersCanReach, check.1.groupCanReach) = reach(path)
@@ -84,7 +84,7 @@ public struct PrivateKeyCheck: Sendable, Hashable {
             guard let (key, info) = readBeside(candidate) else { continue }
             var bytes = key
             defer { Secrets.wipe(&bytes) }
-            guard var check = compare(key: bytes, certificates: certificates) else { continue }  // not a key
+            guard var check = compare(key: bytes, certificates: certificates), let ownInfo = statOf(path) else { continue }  // not a key
             check.1.path = candidate
             check.1.mode = UInt32(info.st_mode)
             check.1.ownerDiffers = info.st_uid != ownInfo.st_uid
