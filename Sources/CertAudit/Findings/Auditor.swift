@@ -75,12 +75,15 @@ public struct Auditor: Sendable {
             findings: findings)
     }
 
-    /// Reads, decodes, parses and audits one file's bytes; `retainSource` keeps them in the result.
-    public func audit(bytes: [UInt8], path: String, decoder: ContainerDecoder, retainSource: Bool = false) -> InputResult {
+    /// Reads, decodes, parses and audits one file's bytes; `retainSource` keeps them in the result;
+    /// `siblings`, the listing of the file's folder, spares the key lookup its failed stats.
+    public func audit(
+        bytes: [UInt8], path: String, decoder: ContainerDecoder, retainSource: Bool = false, siblings: FolderListing? = nil
+    ) -> InputResult {
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
         var decoded = decoder.decode(bytes, name: name)
         if !(decoded.deadline?.passed ?? false) {
-            decoded.privateKeyCheck = PrivateKeyCheck.find(path: path, bytes: bytes, decoded: decoded)
+            decoded.privateKeyCheck = PrivateKeyCheck.find(path: path, bytes: bytes, decoded: decoded, siblings: siblings)
         }
         return audit(decoded, path: path, retaining: retainSource ? bytes : nil)
     }

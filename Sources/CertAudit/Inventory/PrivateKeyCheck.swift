@@ -67,7 +67,9 @@ public struct PrivateKeyCheck: Sendable, Hashable {
     /// (in `decoded.certificates`) of the certificate it is judged with: the one it belongs to, else the
     /// first end-entity certificate. nil when no key lies with them, or the file holds only CAs (certbot's
     /// chain.pem).
-    static func find(path: String, bytes: [UInt8], decoded: DecodedInput) -> (Int, PrivateKeyCheck)? {
+    static func find(
+        path: String, bytes: [UInt8], decoded: DecodedInput, siblings: FolderListing? = nil
+    ) -> (Int, PrivateKeyCheck)? {
         let certificates = decoded.certificates
         guard !certificates.isEmpty, path != "-", certificates.allSatisfy({ $0.container == .pem || $0.container == .der })
         else { return nil }
@@ -81,6 +83,9 @@ public struct PrivateKeyCheck: Sendable, Hashable {
             return check
         }
         for candidate in besidePaths(path) {
+            if let siblings, !siblings.contains(candidate[(candidate.lastIndex(of: "/").map(candidate.index(after:)) ?? candidate.startIndex)...]) {
+                continue  // not in the folder's listing: no need to ask the disk
+            }
             guard let (key, info) = readBeside(candidate) else { continue }
             var bytes = key
             defer { Secrets.wipe(&bytes) }

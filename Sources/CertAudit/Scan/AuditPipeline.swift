@@ -130,19 +130,24 @@ public struct AuditPipeline: Sendable {
             }
         }
         var summary = ScanSummary()
-        while true {
-            do {
-                guard let (report, rendered) = pipeline.nextInOrder() else { break }
+        // Reports are taken in runs (one lock for every report finished in order), then handed out.
+        var run: [(InputResult, [[UInt8]], cost: Int)] = []
+        while pipeline.nextRunInOrder(into: &run) {
+            var big = false
+            for (report, rendered, cost) in run {
                 summary.add(report)
                 sink(report, rendered)
+                big = big || cost >= AuditPipeline.trimThreshold
             }
-            // The report is gone now; only then do its bytes leave the budget. A big one was built in a
-            // worker thread's malloc arena, which glibc keeps: hand that memory back first, so that the
-            // next big input (on another worker) does not build its own arena on top.
-            if pipeline.costOfNext >= AuditPipeline.trimThreshold {
+            let count = run.count
+            run.removeAll(keepingCapacity: true)
+            // A big report was built in a worker thread's malloc arena, which glibc keeps: now that it is
+            // freed, hand that memory back, so that the next big input (on another worker) does not build
+            // its own arena on top. Only then do the reports' bytes leave the budget.
+            if big {
                 MemoryTrim.trim()
             }
-            pipeline.delivered()
+            pipeline.delivered(count)
         }
         clock_gettime(CLOCK_MONOTONIC, &clock)
         summary.elapsedSeconds = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9 - started
@@ -215,7 +220,7 @@ public struct AuditPipeline: Sendable {
         case .failed(let path, let problem):
             admit(AuditPipeline.minimumInputCost)
             return InputResult(path: path, problem: problem)
-        case .file(let path, let inTree):
+        case .file(let path, let inTree, let siblings):
             // A file found in a folder is opened with O_NOFOLLOW unless links are followed (a swap after
             // the listing is not read). Its cost is admitted once its size is known, before it is read.
             var admitted = false
@@ -228,20 +233,22 @@ public struct AuditPipeline: Sendable {
             if !admitted {
                 admit(AuditPipeline.minimumInputCost)
             }
-            return report(path: path, outcome)
+            return report(path: path, outcome, siblings: siblings)
         }
     }
 
-    private func report(path: String, _ outcome: FileReader.Outcome) -> InputResult {
+    private func report(path: String, _ outcome: FileReader.Outcome, siblings: FolderListing?) -> InputResult {
         switch outcome {
         case .bytes(let bytes) where bytes.count >= AuditPipeline.trimThreshold:
             // Big inputs are judged one at a time on one thread: their many small allocations then live
             // in one malloc arena, trimmed after each, not one arena per worker. (Rendering stays on the
             // worker: measured, that keeps the peak lower.)
             let (auditor, decoder, retain) = (auditor, decoder, retainSources)
-            return BigInputLane.shared.run { auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retain) }
+            return BigInputLane.shared.run {
+                auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retain, siblings: siblings)
+            }
         case .bytes(let bytes):
-            return auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retainSources)
+            return auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retainSources, siblings: siblings)
         case .tooLarge(let size):
             var report = InputResult(path: path)
             report.skipReason = "larger than --max-file-size (\(size) bytes)"
@@ -289,6 +296,14 @@ private final class Pipeline: @unchecked Sendable {
         }
     }
     private static let queueCapacity = 4096
+    /// A full queue takes new inputs again once it is down to this (the walker, far faster than the
+    /// workers, would otherwise be woken for every input taken).
+    private static let queueRefill = queueCapacity / 2
+    /// The delivery thread is woken once this many reports are finished (or a worker waits for budget,
+    /// or the walk is over): one wake-up for a run of reports, not one per report.
+    private static let deliveryRun = 32
+    private var deliveryWaiting = false
+    private var budgetWaiters = 0
     private var produced = 0
     private var producing = true
     /// Finished reports by sequence number, and the cost each input was admitted at.
@@ -327,8 +342,10 @@ private final class Pipeline: @unchecked Sendable {
         let endpoint = input.isEndpoint
         locked {
             let target = endpoint ? endpointQueue : queue
-            while target.waiting >= Pipeline.queueCapacity {
-                pthread_cond_wait(room, mutex)
+            if target.waiting >= Pipeline.queueCapacity {
+                while target.waiting > Pipeline.queueRefill {
+                    pthread_cond_wait(room, mutex)
+                }
             }
             target.items.append((produced, input))
             pthread_cond_signal(endpoint ? endpointInputs : inputs)
@@ -356,7 +373,9 @@ private final class Pipeline: @unchecked Sendable {
             }
             guard source.waiting > 0 else { return nil }
             let next = source.take()
-            pthread_cond_broadcast(room)
+            if source.waiting == Pipeline.queueRefill {
+                pthread_cond_broadcast(room)
+            }
             return next
         }
     }
@@ -366,7 +385,13 @@ private final class Pipeline: @unchecked Sendable {
     func admit(_ sequence: Int, cost: Int) {
         locked {
             while inFlight > 0, inFlight + cost > byteLimit, sequence != nextToDeliver {
+                // Reports finished in order are what frees budget: the delivery must not wait for a run.
+                budgetWaiters += 1
+                if deliveryWaiting, finished[nextToDeliver] != nil {
+                    pthread_cond_signal(ready)
+                }
                 pthread_cond_wait(budget, mutex)
+                budgetWaiters -= 1
             }
             inFlight += cost
             peakInFlight = max(peakInFlight, inFlight)
@@ -377,40 +402,47 @@ private final class Pipeline: @unchecked Sendable {
     func complete(_ sequence: Int, report: InputResult, rendered: [[UInt8]]) {
         locked {
             finished[sequence] = (report, rendered)
-            if sequence == nextToDeliver {
+            guard deliveryWaiting, finished[nextToDeliver] != nil else { return }
+            if finished.count >= Pipeline.deliveryRun || budgetWaiters > 0 || !producing
+                || (queue.waiting == 0 && endpointQueue.waiting == 0)
+            {
                 pthread_cond_signal(ready)
             }
         }
     }
 
-    /// Delivery side: the next report in walk order once it is done; nil when every input is delivered.
-    func nextInOrder() -> (InputResult, [[UInt8]])? {
+    /// Delivery side: appends to `run` every report finished in walk order from the next one on, waiting
+    /// for at least one; false when every input is delivered.
+    func nextRunInOrder(into run: inout [(InputResult, [[UInt8]], cost: Int)]) -> Bool {
         locked {
             while finished[nextToDeliver] == nil {
                 if !producing, nextToDeliver == produced {
-                    return nil
+                    return false
                 }
+                deliveryWaiting = true
                 pthread_cond_wait(ready, mutex)
+                deliveryWaiting = false
             }
-            return finished.removeValue(forKey: nextToDeliver)
+            var sequence = nextToDeliver
+            while let (report, rendered) = finished.removeValue(forKey: sequence) {
+                run.append((report, rendered, costs[sequence] ?? 0))
+                sequence += 1
+            }
+            return true
         }
     }
 
-    /// Delivery side: the cost of the report `nextInOrder` handed out last.
-    var costOfNext: Int {
-        locked { costs[nextToDeliver] ?? 0 }
-    }
-
-    /// Delivery side: the report handed out by `nextInOrder` is written; its bytes leave the budget.
-    /// Returns the cost it was admitted at.
-    @discardableResult
-    func delivered() -> Int {
+    /// Delivery side: the `count` reports `nextRunInOrder` handed out last are written; their bytes leave
+    /// the budget.
+    func delivered(_ count: Int) {
         locked {
-            let cost = costs.removeValue(forKey: nextToDeliver) ?? 0
-            inFlight -= cost
-            nextToDeliver += 1
-            pthread_cond_broadcast(budget)
-            return cost
+            for _ in 0..<count {
+                inFlight -= costs.removeValue(forKey: nextToDeliver) ?? 0
+                nextToDeliver += 1
+            }
+            if budgetWaiters > 0 {
+                pthread_cond_broadcast(budget)
+            }
         }
     }
 }
