@@ -42,6 +42,13 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "With --history: keep only the newest N runs.")
     var keepRuns: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "Keep what each file held in FILE and reuse it for files that did not change since.",
+            discussion: "Unchanged: same device, inode, size, mtime and ctime. Facts are kept, not findings: rules, --at, baselines and waivers apply afresh. Files with a private key in or beside them are always read. A damaged cache is a warning, then a full read.",
+            valueName: "FILE"))
+    var cache: String?
+
     @Flag(name: .shortAndLong, help: "Text report: also list certificates without findings and skipped files.")
     var verbose = false
 
@@ -58,8 +65,10 @@ struct ScanCommand: ParsableCommand {
         if self.failOn == nil, let configured = prepared.configuration?.failOn {
             failOn = try FailOnArgument.configured(configured)
         }
+        var pipeline = prepared.pipeline
+        pipeline.cachePath = cache
         var session = ScanSession(
-            pipeline: prepared.pipeline, inputs: prepared.inputs, rules: prepared.rules, referenceTime: prepared.now,
+            pipeline: pipeline, inputs: prepared.inputs, rules: prepared.rules, referenceTime: prepared.now,
             failOn: failOn.threshold)
         session.main = .init(format: format.format, path: output)
         session.reports = reports.map { .init(format: $0.format, path: $0.path) }
@@ -70,6 +79,7 @@ struct ScanCommand: ParsableCommand {
         session.historyPath = history
         session.keepRuns = keepRuns
         let outcome = try session.run()
+        outcome.summary.cacheWarnings.forEach { printError("warning: " + $0) }
         outcome.failures.forEach(printError)
         if outcome.status != .clean {
             throw ExitCode(outcome.status.rawValue)

@@ -1,6 +1,10 @@
 /// Applies a selection of rules and the product histories to parsed certificates.
 public struct Auditor: Sendable {
-    public var rules: [Rule]
+    public var rules: [Rule] {
+        didSet { ruleIDs = rules.map(\.id) }
+    }
+    /// The rules' ids in order, one array shared by every report (`InputResult.ruleCounts`).
+    private(set) var ruleIDs: [String]
     public var products: [ProductCatalog]
     public var context: EvaluationContext
     /// What presented chains are judged against (`chain.trust`); nil: trust is not judged.
@@ -8,6 +12,7 @@ public struct Auditor: Sendable {
 
     public init(rules: [Rule], products: [ProductCatalog], context: EvaluationContext, trustStore: TrustStore? = nil) {
         self.rules = rules
+        ruleIDs = rules.map(\.id)
         self.products = products
         self.context = context
         self.trustStore = trustStore
@@ -80,71 +85,75 @@ public struct Auditor: Sendable {
     public func audit(
         bytes: [UInt8], path: String, decoder: ContainerDecoder, retainSource: Bool = false, siblings: FolderListing? = nil
     ) -> InputResult {
+        let decoded = Auditor.decodeFile(bytes: bytes, path: path, decoder: decoder, siblings: siblings)
+        return audit(decoded, path: path, retaining: retainSource ? bytes : nil)
+    }
+
+    /// Decodes one file's bytes and looks for its private key (in it or beside it).
+    static func decodeFile(bytes: [UInt8], path: String, decoder: ContainerDecoder, siblings: FolderListing?) -> DecodedInput {
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
         var decoded = decoder.decode(bytes, name: name)
         if !(decoded.deadline?.passed ?? false) {
             decoded.privateKeyCheck = PrivateKeyCheck.find(path: path, bytes: bytes, decoded: decoded, siblings: siblings)
         }
-        return audit(decoded, path: path, retaining: retainSource ? bytes : nil)
+        return decoded
     }
 
     /// Parses and audits what an input held. Certificates a live server presented are judged as a chain:
     /// the first is the server's, whatever its CA flag, and the order is checked.
     public func audit(_ decoded: DecodedInput, path: String, retaining bytes: [UInt8]? = nil) -> InputResult {
-        var report = InputResult(path: path)
-        decoded.problems.forEach { report.add($0) }
-        report.skipReason = decoded.skipReason
-        var parsed: [(ExtractedCertificate, CertificateFacts)] = []
-        var positions: [Int] = []  // each parsed certificate's place among those the input held
-        for (position, extracted) in decoded.certificates.enumerated() {
-            if let deadline = decoded.deadline, deadline.passed {
-                report.add(
-                    InputProblem(
-                        .inputTimeout,
-                        "time budget of \(deadline.seconds) s (--file-timeout) exceeded after \(position) of \(decoded.certificates.count) certificates; the rest were not judged"))
-                break
-            }
-            do {
-                parsed.append((extracted, try LenientCertificateParser.parse(extracted.der)))
-                positions.append(position)
-            } catch {
-                report.add(InputProblem(.certificateUnparsable, location: extracted.location, "is not a readable certificate: \(error)"))
-            }
+        let parsed = ParsedInput(decoded)
+        var report = judge(
+            parsed, path: path, privateKeyCheck: decoded.privateKeyCheck, handshake: decoded.handshake,
+            ders: parsed.certificates.map { decoded.certificates[$0.position].der })
+        if let bytes {
+            report.source = InputSource(
+                bytes: bytes, decoded: decoded, certificates: parsed.certificates.map { decoded.certificates[$0.position] })
         }
-        let presented = parsed.allSatisfy { $0.0.container == .presented } && !parsed.isEmpty
+        return report
+    }
+
+    /// Judges what the parser (or the facts cache) made of an input: its problems, and the facts of
+    /// every readable certificate. `ders` (the parsed certificates' DER) are needed only for a chain a
+    /// server presented.
+    func judge(
+        _ parsed: ParsedInput, path: String, privateKeyCheck: (Int, PrivateKeyCheck)? = nil, handshake: TLSHandshake? = nil,
+        ders: [ArraySlice<UInt8>] = []
+    ) -> InputResult {
+        var report = InputResult(path: path)
+        parsed.problems.forEach { report.add($0) }
+        report.skipReason = parsed.skipReason
+        let certificates = parsed.certificates
+        let presented = certificates.allSatisfy { $0.container == .presented } && !certificates.isEmpty
         var presentations =
             presented
-            ? Presentation.chain(
-                parsed.map(\.1), handshake: decoded.handshake, ders: parsed.map(\.0.der), trustStore: trustStore) : []
+            ? Presentation.chain(certificates.map(\.facts), handshake: handshake, ders: ders, trustStore: trustStore) : []
         // Places as the server sent them: when the first certificate cannot be read, no other one is
         // promoted to the server's certificate.
         for index in presentations.indices {
-            presentations[index].index = positions[index]
-            presentations[index].count = decoded.certificates.count
+            presentations[index].index = certificates[index].position
+            presentations[index].count = parsed.certificateCount
         }
         var applications = Array(repeating: 0, count: rules.count)
         // The key is judged with its certificate, or with the first readable one if that one is not.
-        let keyPosition = decoded.privateKeyCheck.map { check in positions.contains(check.0) ? check.0 : (positions.first ?? -1) }
-        for (position, (extracted, facts)) in parsed.enumerated() {
-            let privateKey = keyPosition == positions[position] ? decoded.privateKeyCheck?.1 : nil
+        let keyPosition = privateKeyCheck.map { check in
+            certificates.contains { $0.position == check.0 } ? check.0 : (certificates.first?.position ?? -1)
+        }
+        for (index, certificate) in certificates.enumerated() {
+            let privateKey = keyPosition == certificate.position ? privateKeyCheck?.1 : nil
             let verdict = audit(
-                facts, container: extracted.container, friendlyName: extracted.friendlyName,
-                presentation: presented ? presentations[position] : nil,
+                certificate.facts, container: certificate.container, friendlyName: certificate.friendlyName,
+                presentation: presented ? presentations[index] : nil,
                 privateKey: privateKey, applications: &applications)
             report.certificates.append(
                 AuditedCertificate(
-                    index: report.certificates.count, container: extracted.container, location: extracted.location,
-                    friendlyName: extracted.friendlyName, facts: facts, role: verdict.role, roleBasis: verdict.roleBasis,
-                    products: verdict.products, findings: verdict.findings,
-                    presentation: presented ? presentations[position] : nil, privateKey: privateKey))
+                    index: report.certificates.count, container: certificate.container, location: certificate.location,
+                    friendlyName: certificate.friendlyName, facts: certificate.facts, role: verdict.role,
+                    roleBasis: verdict.roleBasis, products: verdict.products, findings: verdict.findings,
+                    presentation: presented ? presentations[index] : nil, privateKey: privateKey))
         }
-        for (rule, count) in zip(rules, applications) where count > 0 {
-            report.ruleApplications[rule.id] = count
-        }
+        report.setRuleCounts(ids: ruleIDs, counts: applications)
         report.boundProblems(Auditor.problemLimit)
-        if let bytes {
-            report.source = InputSource(bytes: bytes, decoded: decoded, certificates: parsed.map(\.0))
-        }
         return report
     }
 

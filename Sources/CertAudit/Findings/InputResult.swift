@@ -15,13 +15,44 @@ public struct InputResult: Sendable {
     public var source: InputSource?
     /// How many of this input's certificates each rule applied to (passed or failed); rules that applied
     /// to none are absent.
-    public var ruleApplications: [String: Int] = [:]
+    public var ruleApplications: [String: Int] {
+        get {
+            var applications: [String: Int] = [:]
+            for (id, count) in zip(ruleIDs, ruleCounts) where count > 0 {
+                applications[id] = count
+            }
+            return applications
+        }
+        set {
+            let ids = newValue.keys.sorted()
+            setRuleCounts(ids: ids, counts: ids.map { newValue[$0]! })
+        }
+    }
+    /// The same counts by rule position: `ruleIDs` is the auditor's array, shared by every report, so a
+    /// summary adds them up without hashing a rule id.
+    private(set) var ruleIDs: [String] = []
+    private(set) var ruleCounts: [Int] = []
+
+    mutating func setRuleCounts(ids: [String], counts: [Int]) {
+        ruleIDs = ids
+        ruleCounts = counts
+    }
     public var certificates: [AuditedCertificate] = []
     /// Per-input errors (unreadable, truncated, wrong password…), each with its stable code; the scan
     /// goes on. Add them with `add(_:)`, which sets their path.
     public private(set) var problems: [InputProblem] = []
     /// Why a file without certificates was passed over (not an error).
     public var skipReason: String?
+    /// With a facts cache: whether this file's facts were reused or read, and the record to keep.
+    var factsCacheUse: FactsCacheUse?
+    var factsRecord: [UInt8]?
+    /// Where a reused record lay in the old cache.
+    var factsRecordRange: Range<Int>?
+
+    enum FactsCacheUse: Sendable {
+        case reused
+        case read
+    }
 
     public init(path: String) {
         self.path = path

@@ -18,8 +18,10 @@ public enum FileReader {
     /// `--follow-symlinks` (the walk listed a regular file; a link now is a swap).
     /// `beforeReading` gets the file's size once it is known and before its bytes are read (the scan's
     /// byte budget waits there).
+    /// `onStat` sees what `fstat` said of the open file (the facts cache keeps it).
     public static func load(
-        path: String, limit: Int, noFollow: Bool = false, beforeReading: (Int) -> Void = { _ in }
+        path: String, limit: Int, noFollow: Bool = false, onStat: (stat) -> Void = { _ in },
+        beforeReading: (Int) -> Void = { _ in }
     ) -> Outcome {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0))
         guard descriptor >= 0 else {
@@ -36,6 +38,7 @@ public enum FileReader {
         guard InputWalker.isRegular(info) else {
             return .failed(InputProblem(.fileNotRegular, "not a regular file"))
         }
+        onStat(info)
         let size = Int(info.st_size)
         if size > limit {
             return .tooLarge(size)

@@ -146,7 +146,10 @@ public struct InputWalker: Sendable {
                 entries.append((name, entry.pointee.d_type))
             }
         }
-        entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        entries.sort { left, right in
+            var right = right.name
+            return InputWalker.compareBytes(left.name, &right) < 0
+        }
         return entries
     }
 
@@ -161,30 +164,69 @@ public struct InputWalker: Sendable {
 
 /// The names in one folder, as the walk listed them (sorted by their bytes): the private-key lookup
 /// asks it whether `NAME.key` is there instead of stat-ing every candidate name, which saves about one and
-/// a half failed system calls per certificate file on a scan. A snapshot: a key created after the listing
-/// is seen by the next scan.
+/// a half failed system calls per certificate file on a scan; a folder where no name could be a key
+/// (`mayHoldKeys`) spares even building the candidates. A snapshot: a key created after the listing is
+/// seen by the next scan.
 public final class FolderListing: Sendable {
     let names: [String]
+    /// Some name could be a key beside a certificate (`PrivateKeyCheck.besidePaths`): it ends in `.key`
+    /// or `-key.pem`, or is `key.pem`, or starts with `privkey`.
+    let mayHoldKeys: Bool
 
     init(sortedNames: [String]) {
         names = sortedNames
+        mayHoldKeys = sortedNames.contains(where: FolderListing.couldBeKey)
+    }
+
+    static func couldBeKey(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        return utf8.elementsEqual("key.pem".utf8) || utf8.starts(with: "privkey".utf8)
+            || utf8.reversed().starts(with: "yek.".utf8) || utf8.reversed().starts(with: "mep.yek-".utf8)
+    }
+
+    /// The last component of a path.
+    static func name(of path: String) -> Substring {
+        path.lastIndex(of: "/").map { path[path.index(after: $0)...] } ?? path[...]
+    }
+
+    /// Some key candidate of the certificate file at `path` is in this folder.
+    func holdsKeyCandidate(for path: String) -> Bool {
+        mayHoldKeys && PrivateKeyCheck.besidePaths(path).contains { contains(FolderListing.name(of: $0)) }
     }
 
     func contains(_ name: Substring) -> Bool {
+        var name = String(name)
         var low = 0
         var high = names.count
         while low < high {
             let middle = (low + high) / 2
-            let candidate = names[middle]
-            if candidate.utf8.elementsEqual(name.utf8) {
+            let order = InputWalker.compareBytes(names[middle], &name)
+            if order == 0 {
                 return true
             }
-            if candidate.utf8.lexicographicallyPrecedes(name.utf8) {
+            if order < 0 {
                 low = middle + 1
             } else {
                 high = middle
             }
         }
         return false
+    }
+}
+
+extension InputWalker {
+    /// Byte order of two names (memcmp of their UTF-8), negative, zero or positive.
+    static func compareBytes(_ left: String, _ right: inout String) -> Int {
+        var left = left
+        return left.withUTF8 { l in
+            right.withUTF8 { r in
+                let common = min(l.count, r.count)
+                if common > 0 {
+                    let order = memcmp(l.baseAddress!, r.baseAddress!, common)
+                    if order != 0 { return Int(order) }
+                }
+                return l.count - r.count
+            }
+        }
     }
 }

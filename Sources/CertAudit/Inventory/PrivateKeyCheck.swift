@@ -82,8 +82,11 @@ public struct PrivateKeyCheck: Sendable, Hashable {
             (check.1.othersCanReach, check.1.groupCanReach) = reach(path)
             return check
         }
+        if let siblings, !siblings.mayHoldKeys {
+            return nil  // no name in the folder could be a key: no need to build candidates
+        }
         for candidate in besidePaths(path) {
-            if let siblings, !siblings.contains(candidate[(candidate.lastIndex(of: "/").map(candidate.index(after:)) ?? candidate.startIndex)...]) {
+            if let siblings, !siblings.contains(FolderListing.name(of: candidate)) {
                 continue  // not in the folder's listing: no need to ask the disk
             }
             guard let (key, info) = readBeside(candidate) else { continue }

@@ -260,6 +260,14 @@ public final class JSONReport: ReportWriter {
             json.endObject()
         }
         json.endArray()
+        if summary.cacheUsed {
+            // --cache: files whose facts were reused unread, and files read and parsed.
+            json.key("cache")
+            json.beginObject()
+            json.field("reused", summary.cacheReused)
+            json.field("read", summary.cacheRead)
+            json.endObject()
+        }
         json.key("elapsedSeconds")
         json.double((summary.elapsedSeconds * 1000).rounded() / 1000)
         json.endObject()

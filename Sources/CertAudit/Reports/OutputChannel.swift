@@ -26,13 +26,13 @@ public final class OutputChannel {
         OutputChannel(descriptor: STDOUT_FILENO, temporaryPath: nil, finalPath: nil)
     }
 
-    public static func file(_ path: String) throws(OpenError) -> OutputChannel {
+    public static func file(_ path: String, mode: mode_t = 0o644) throws(OpenError) -> OutputChannel {
         var template = Array((path + ".tmp-XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else {
             throw OpenError(description: "cannot write \(path): \(String(cString: strerror(errno)))")
         }
-        fchmod(descriptor, 0o644)
+        fchmod(descriptor, mode)
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         return OutputChannel(descriptor: descriptor, temporaryPath: temporary, finalPath: path)
     }
@@ -123,6 +123,11 @@ public final class OutputChannel {
             return "cannot write \(finalPath): \(failed)"
         }
         return nil
+    }
+
+    /// Marks the channel failed (closing it then reports `why` and leaves the target as it was).
+    public func fail(_ why: String) {
+        if failed == nil { failed = why }
     }
 
     /// Drops a file being written (the target is left as it was).

@@ -108,6 +108,9 @@ public final class TextReport: ReportWriter {
         if summary.suppressed > 0 {
             line += "; \(summary.suppressed) suppressed by baseline or waivers"
         }
+        if summary.cacheUsed {
+            line += "; facts cache: \(summary.cacheReused) files reused, \(summary.cacheRead) read"
+        }
         output.write(line + "\n")
         if verbose {
             // zlint-style outcomes: each rule's applications and failures (not applicable elsewhere).

@@ -39,6 +39,8 @@ public struct AuditPipeline: Sendable {
     /// Keep each input's bytes and decoded container in its result (`InputResult.source`), for
     /// remediation. A scan never does: it would hold every input in memory.
     public var retainSources = false
+    /// The facts cache (`--cache FILE`): read at the start, written anew at the end (`FactsCache`).
+    public var cachePath: String?
 
     /// What an input is charged at least: bounds the number of small or empty inputs waiting behind a
     /// slow one.
@@ -62,6 +64,8 @@ public struct AuditPipeline: Sendable {
         case endpoint(TLSEndpoint, sweep: Bool)
         case standardInput
         case invalidTarget(ScanInput.InvalidTarget)
+        /// A file the facts cache knows unchanged (`item` is how to read it should the record fail).
+        case cached(WalkItem, FactsCache.Record)
 
         var isEndpoint: Bool {
             if case .endpoint = self { true } else { false }
@@ -83,6 +87,9 @@ public struct AuditPipeline: Sendable {
         ca_fix_mmap_threshold()
         let pipeline = Pipeline(byteLimit: max(inFlightByteLimit, AuditPipeline.minimumInputCost))
         let walker = walker
+        var cacheWarnings: [String] = []
+        let (cacheReader, cacheWriter) = openCache(warnings: &cacheWarnings)
+        let scanner = self
         DispatchQueue.global().async {
             for input in inputs {
                 switch input {
@@ -93,12 +100,14 @@ public struct AuditPipeline: Sendable {
                         pipeline.push(.endpoint(range.endpoint(at: offset), sweep: true))
                     }
                 case .invalidTarget(let target): pipeline.push(.invalidTarget(target))
-                case .path(let path): walker.walk([path]) { pipeline.push(.walked($0)) }
+                case .path(let path):
+                    walker.walk([path]) { item in
+                        pipeline.push(cacheReader.flatMap { scanner.cached(item, in: $0) } ?? .walked(item))
+                    }
                 }
             }
             pipeline.finishProducing()
         }
-        let scanner = self
         let workerCount = workers
         DispatchQueue.global().async {
             DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
@@ -137,6 +146,9 @@ public struct AuditPipeline: Sendable {
             for (report, rendered, cost) in run {
                 summary.add(report)
                 sink(report, rendered)
+                if let cacheWriter, let record = report.factsRecord {
+                    cacheWriter.append(record, reused: report.factsRecordRange)
+                }
                 big = big || cost >= AuditPipeline.trimThreshold
             }
             let count = run.count
@@ -152,7 +164,57 @@ public struct AuditPipeline: Sendable {
         clock_gettime(CLOCK_MONOTONIC, &clock)
         summary.elapsedSeconds = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9 - started
         summary.peakInFlightBytes = pipeline.peakInFlight
+        if let cacheReader, let problem = cacheReader.problem {
+            cacheWarnings.append(problem)
+        }
+        if let cacheWriter, let failure = cacheWriter.finish() {
+            cacheWarnings.append(failure + " (the cache was not updated)")
+        }
+        summary.cacheUsed = cachePath != nil
+        summary.cacheWarnings = cacheWarnings
         return summary
+    }
+
+    private func openCache(warnings: inout [String]) -> (FactsCacheReader?, FactsCacheWriter?) {
+        guard let cachePath, !retainSources else { return (nil, nil) }
+        let context = FactsCache.Context(passwords: decoder.passwords)
+        var reader: FactsCacheReader?
+        switch FactsCacheReader.open(path: cachePath, context: context) {
+        case .missing: break
+        case .usable(let old): reader = old
+        case .stale(let why): warnings.append(why)
+        case .refused(let why):
+            warnings.append(why + "; every file is read")
+            return (nil, nil)
+        }
+        do {
+            return (reader, try FactsCacheWriter(path: cachePath, context: context, reusing: reader))
+        } catch {
+            warnings.append(error.description + " (the cache is not updated)")
+            return (reader, nil)
+        }
+    }
+
+    /// On the walker's thread: the old cache's record for a file, if it has one (whether the file is
+    /// unchanged is for the worker to tell, `unchanged`).
+    func cached(_ item: WalkItem, in cache: FactsCacheReader) -> Input? {
+        guard case .file(let path, _, _) = item, let record = cache.record(for: path) else { return nil }
+        return .cached(item, record)
+    }
+
+    /// On a worker: the record still describes the file (same identity, not too large now) and no key
+    /// candidate lies beside it; otherwise the file is read.
+    func unchanged(_ item: WalkItem, _ record: FactsCache.Record) -> Bool {
+        guard case .file(let path, let inTree, let siblings) = item else { return false }
+        var info = stat()
+        let follow = !inTree || walker.options.followSymlinks
+        guard fstatat(AT_FDCWD, path, &info, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0, InputWalker.isRegular(info),
+            Int(info.st_size) <= walker.options.maxFileSize, FactsCache.Identity(info) == record.identity
+        else { return false }
+        if let siblings {
+            return !siblings.holdsKeyCandidate(for: path)
+        }
+        return !PrivateKeyCheck.besidePaths(path).contains { access($0, F_OK) == 0 }
     }
 
     /// Reads, judges, applies the policy to and renders one input.
@@ -170,6 +232,16 @@ public struct AuditPipeline: Sendable {
         switch input {
         case .walked(let item):
             return report(for: item, admit: admit)
+        case .cached(let item, let record):
+            guard unchanged(item, record), let parsed = try? FactsCache.parsedInput(of: record) else {
+                return report(for: item, admit: admit)
+            }
+            admit(max(record.bytes.count, AuditPipeline.minimumInputCost))
+            var report = auditor.judge(parsed, path: record.path)
+            report.factsCacheUse = .reused
+            report.factsRecord = record.bytes
+            report.factsRecordRange = record.fileRange
+            return report
         case .endpoint(let endpoint, let sweep):
             admit(AuditPipeline.endpointCost)
             let decoded = endpoint.fetch(timeoutMilliseconds: endpointTimeoutMilliseconds, probes: endpointProbes)
@@ -224,8 +296,10 @@ public struct AuditPipeline: Sendable {
             // A file found in a folder is opened with O_NOFOLLOW unless links are followed (a swap after
             // the listing is not read). Its cost is admitted once its size is known, before it is read.
             var admitted = false
+            var identity: FactsCache.Identity?
             let outcome = FileReader.load(
-                path: path, limit: walker.options.maxFileSize, noFollow: inTree && !walker.options.followSymlinks
+                path: path, limit: walker.options.maxFileSize, noFollow: inTree && !walker.options.followSymlinks,
+                onStat: { info in if cachePath != nil { identity = FactsCache.Identity(info) } }
             ) { size in
                 admit(max(size, AuditPipeline.minimumInputCost))
                 admitted = true
@@ -233,22 +307,24 @@ public struct AuditPipeline: Sendable {
             if !admitted {
                 admit(AuditPipeline.minimumInputCost)
             }
-            return report(path: path, outcome, siblings: siblings)
+            return report(path: path, outcome, siblings: siblings, identity: identity)
         }
     }
 
-    private func report(path: String, _ outcome: FileReader.Outcome, siblings: FolderListing?) -> InputResult {
+    private func report(
+        path: String, _ outcome: FileReader.Outcome, siblings: FolderListing?, identity: FactsCache.Identity?
+    ) -> InputResult {
         switch outcome {
         case .bytes(let bytes) where bytes.count >= AuditPipeline.trimThreshold:
             // Big inputs are judged one at a time on one thread: their many small allocations then live
             // in one malloc arena, trimmed after each, not one arena per worker. (Rendering stays on the
             // worker: measured, that keeps the peak lower.)
-            let (auditor, decoder, retain) = (auditor, decoder, retainSources)
+            let scanner = self
             return BigInputLane.shared.run {
-                auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retain, siblings: siblings)
+                scanner.audit(bytes: bytes, path: path, siblings: siblings, identity: identity)
             }
         case .bytes(let bytes):
-            return auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retainSources, siblings: siblings)
+            return audit(bytes: bytes, path: path, siblings: siblings, identity: identity)
         case .tooLarge(let size):
             var report = InputResult(path: path)
             report.skipReason = "larger than --max-file-size (\(size) bytes)"
@@ -256,6 +332,26 @@ public struct AuditPipeline: Sendable {
         case .failed(let problem):
             return InputResult(path: path, problem: problem)
         }
+    }
+}
+
+extension AuditPipeline {
+    /// Judges a file's bytes; with the facts cache, also says so and encodes the record to keep (unless
+    /// the file may not be kept: see `FactsCache`).
+    fileprivate func audit(bytes: [UInt8], path: String, siblings: FolderListing?, identity: FactsCache.Identity?) -> InputResult {
+        guard let identity, !retainSources else {
+            return auditor.audit(bytes: bytes, path: path, decoder: decoder, retainSource: retainSources, siblings: siblings)
+        }
+        let decoded = Auditor.decodeFile(bytes: bytes, path: path, decoder: decoder, siblings: siblings)
+        let parsed = ParsedInput(decoded)
+        var report = auditor.judge(parsed, path: path, privateKeyCheck: decoded.privateKeyCheck)
+        report.factsCacheUse = .read
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        if FactsCache.keepable(parsed, privateKeyCheck: decoded.privateKeyCheck != nil), !identity.isRacy(now: now) {
+            report.factsRecord = FactsCache.encodeRecord(path: path, identity: identity, parsed: parsed)
+        }
+        return report
     }
 }
 

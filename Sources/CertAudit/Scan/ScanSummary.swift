@@ -15,17 +15,46 @@ public struct ScanSummary: Sendable {
     public var baselineMatches = Set<Baseline.Key>()
     public var baselineProblemMatches = Set<Baseline.ProblemKey>()
     /// Per rule id: certificates it applied to, and those it failed on (suppressed findings included).
-    public var ruleApplications: [String: Int] = [:]
+    public var ruleApplications: [String: Int] {
+        get {
+            var applications = otherApplications
+            for (id, count) in zip(indexedIDs, indexedCounts) where count > 0 {
+                applications[id, default: 0] += count
+            }
+            return applications
+        }
+        set {
+            otherApplications = newValue
+            indexedIDs = []
+            indexedCounts = []
+        }
+    }
+    /// Applications counted by rule position, for reports that share `indexedIDs` (the auditor's), and
+    /// by id for any other.
+    private var indexedIDs: [String] = []
+    private var indexedCounts: [Int] = []
+    private var otherApplications: [String: Int] = [:]
     public var ruleFailures: [String: Int] = [:]
     public var elapsedSeconds = 0.0
     /// The most input bytes read but not yet delivered at once (bounded by `AuditPipeline.inFlightByteLimit`,
     /// or one input larger than that on its own).
     public var peakInFlightBytes = 0
+    /// With `--cache`: files whose facts were reused (not read), files read and parsed, and what went
+    /// wrong with the cache (the scan goes on without it: warnings, not errors).
+    public var cacheUsed = false
+    public var cacheReused = 0
+    public var cacheRead = 0
+    public var cacheWarnings: [String] = []
 
     public init() {}
 
     public mutating func add(_ report: InputResult) {
         files += 1
+        switch report.factsCacheUse {
+        case .reused?: cacheReused += 1
+        case .read?: cacheRead += 1
+        case nil: break
+        }
         certificates += report.certificates.count
         if report.skipReason != nil, report.certificates.isEmpty, report.problems.isEmpty {
             skipped += 1
@@ -38,8 +67,20 @@ public struct ScanSummary: Sendable {
         for problem in report.problems where problem.suppression == .baseline {
             baselineProblemMatches.insert(Baseline.ProblemKey(code: problem.code.rawValue, path: report.path))
         }
-        for (id, count) in report.ruleApplications {
-            ruleApplications[id, default: 0] += count
+        if indexedIDs.isEmpty, otherApplications.isEmpty, !report.ruleIDs.isEmpty {
+            indexedIDs = report.ruleIDs
+            indexedCounts = Array(repeating: 0, count: indexedIDs.count)
+        }
+        if report.ruleIDs.isEmpty {
+            // Nothing judged (skipped, unreadable).
+        } else if ScanSummary.same(report.ruleIDs, indexedIDs) {
+            for position in report.ruleCounts.indices {
+                indexedCounts[position] += report.ruleCounts[position]
+            }
+        } else {
+            for (id, count) in zip(report.ruleIDs, report.ruleCounts) where count > 0 {
+                otherApplications[id, default: 0] += count
+            }
         }
         for certificate in report.certificates {
             // One count per rule and certificate (the policy may add a rule's finding more than once).
@@ -63,5 +104,12 @@ public struct ScanSummary: Sendable {
 
     public func count(atLeast threshold: Severity) -> Int {
         findings.filter { $0.key >= threshold }.values.reduce(0, +)
+    }
+
+    /// The same rule list: one shared array (compared by its storage first), or equal ids.
+    static func same(_ left: [String], _ right: [String]) -> Bool {
+        guard left.count == right.count else { return false }
+        let shared = left.withUnsafeBufferPointer { l in right.withUnsafeBufferPointer { r in l.baseAddress == r.baseAddress } }
+        return shared || left == right
     }
 }
