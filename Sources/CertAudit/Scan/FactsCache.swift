@@ -329,6 +329,12 @@ final class FactsCacheReader: @unchecked Sendable {
         }
     }
 
+    /// Every record in turn, whatever its path (the fuzz target's way through a whole file).
+    func nextForFuzzing() -> FactsCache.Record? {
+        defer { current = nil }
+        return current ?? nextRecord()
+    }
+
     private enum Header {
         case foreign
         case otherVersion

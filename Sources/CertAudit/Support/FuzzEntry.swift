@@ -5,6 +5,10 @@ import SwiftASN1
     import Glibc
 #endif
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Entry points for the libFuzzer targets in `Fuzz/` (run with `scripts/fuzz TARGET [SECONDS]`). SPI,
 /// not API: `@_spi(Fuzzing) import CertAudit`. Each takes arbitrary bytes, runs one parser and what a
 /// scan does with its result, and must neither crash, trap, leak nor hang.
@@ -151,5 +155,40 @@ import SwiftASN1
     /// One `.certaudit.yaml`.
     public static func configuration(_ bytes: [UInt8]) {
         _ = try? ScanConfiguration.parse(text: String(decoding: bytes, as: UTF8.self), path: "/fuzz/.certaudit.yaml")
+    }
+
+    /// A facts cache as a re-scan reads it: a whole file (header, then checksummed records, read as the
+    /// walk goes) when the input starts with the cache's magic; otherwise one record without its
+    /// checksum (the decoder behind it), whose facts are then judged and rendered.
+    /// One unlinked temporary file, rewritten for every execution and opened through /proc.
+    private static let cacheFile: Int32 = {
+        var template = Array("/tmp/certaudit-fuzz-cache-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        return descriptor
+    }()
+
+    public static func factsCache(_ bytes: [UInt8]) {
+        if bytes.starts(with: FactsCache.magic) {
+            let descriptor = cacheFile
+            guard descriptor >= 0, ftruncate(descriptor, 0) == 0 else { return }
+            _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+            guard case .usable(let reader) = FactsCacheReader.open(path: "/proc/self/fd/\(descriptor)", context: FactsCache.Context(passwords: PasswordCandidates()))
+            else { return }
+            while let record = reader.nextForFuzzing() {
+                if let parsed = try? FactsCache.parsedInput(of: record) {
+                    _ = TextReport.render(auditor.judge(parsed, path: record.path), verbose: true, color: false)
+                }
+            }
+            _ = reader.record(for: "a/b")
+            return
+        }
+        guard let record = try? FactsCache.decodeRecord(bytes), let parsed = try? FactsCache.parsedInput(of: record) else { return }
+        let report = auditor.judge(parsed, path: record.path)
+        _ = TextReport.render(report, verbose: true, color: false)
+        var json = JSONWriter()
+        for certificate in report.certificates {
+            JSONReport.writeCertificate(certificate, path: report.path, into: &json)
+        }
     }
 }
