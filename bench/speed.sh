@@ -63,12 +63,14 @@ measure() {
 }
 
 corpus() {
-    local n=$1 dir="$CORPORA/c$n"
+    local n=$1
+    local dir="$CORPORA/c$n"
     if [ ! -f "$dir.summary.json" ]; then
         rm -rf "$dir"
         echo "== generating $n certificates in $dir" >&2
         python3 "$SHARED/gen_corpus.py" --n "$n" --out "$dir" --seed 1 --jobs 2 >/dev/null
     fi
+    dir=$(readlink -f "$dir")
     find "$dir" -type f -exec cat {} + >/dev/null
     echo "$dir"
 }
