@@ -246,8 +246,7 @@ final class FactsCacheReader: @unchecked Sendable {
     private var endOfFile = false
     private var current: FactsCache.Record?
     /// The password candidates differ from those the cache was made with.
-    private var passwordsChanged = false
-    var passwordsChangedSinceWritten: Bool { passwordsChanged }
+    private(set) var passwordsChanged = false
     /// The old cache's salt, and the digest of today's candidates with it (the new cache keeps both:
     /// the key derivation runs once per scan).
     private(set) var salt: [UInt8] = []
@@ -433,7 +432,7 @@ final class FactsCacheWriter {
         let salt = reader?.salt ?? FactsCache.randomSalt()
         let digest = reader?.digest ?? FactsCache.passwordDigest(context.passwords, salt: salt)
         header = FactsCache.header(context: context, salt: salt, digest: digest)
-        if let reader, !reader.passwordsChangedSinceWritten, reader.headerEnd == header.count {
+        if let reader, !reader.passwordsChanged, reader.headerEnd == header.count {
             let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             if descriptor >= 0 {
                 old = (descriptor, reader.fileSize, reader.headerEnd, reader)
