@@ -87,10 +87,11 @@ EXPECTED: dict[str, dict] = {}
 
 
 def expect(path: str, demonstrates: str, *certs: tuple[str, list[str]], status: str = "ok",
-           problems: list[str] = ()) -> None:
+           problems: list[str] = (), document: str = "certificate") -> None:
     """Record the hand-written verdict for one sample file.
 
-    certs: (subject in RFC 4514 order, findings) per certificate, in file order.
+    certs: (subject in RFC 4514 order, findings) per certificate, in file order; for a CRL
+    (document="crl") the issuer's name instead of a subject. A CSR (document="csr") gives its subject.
     problems: for status "error", the input problem codes certaudit reports, in order.
     """
     assert path not in EXPECTED, path
@@ -102,7 +103,9 @@ def expect(path: str, demonstrates: str, *certs: tuple[str, list[str]], status: 
         "problems": list(problems),
         "demonstrates": demonstrates,
         "certificates": [
-            {"index": i, "subject": subj, "findings": sorted(findings)}
+            ({"index": i, "subject": subj, "findings": sorted(findings)} if document == "certificate" else
+             {"index": i, "document": document, ("issuer" if document == "crl" else "subject"): subj,
+              "findings": sorted(findings)})
             for i, (subj, findings) in enumerate(certs)
         ],
     }
@@ -924,13 +927,81 @@ def main() -> None:
                                                      serialization.NoEncryption()))
     expect("bad/private-key-only.pem", "Only a PKCS#8 PRIVATE KEY block", status="skipped")
 
-    ck = key("csr", "rsa2048")
-    csr = (x509.CertificateSigningRequestBuilder().subject_name(cn("csr.example.com"))
-           .add_extension(san("csr.example.com"), False)
-           .add_extension(ku("DS", "KE"), True)
-           .sign(ck, hashes.SHA256()))
-    out("bad/csr.pem", csr.public_bytes(serialization.Encoding.PEM))
-    expect("bad/csr.pem", "Only a CERTIFICATE REQUEST block", status="skipped")
+    # ---------------- Certificate signing requests (PKCS#10) ----------------
+    # Judged before submission by the rules that make sense for a request: KeyUsage, EKU, names, key.
+    def request(label: str, host: str | None, kind: str, bits, *, ekus=(SERVER,), with_san=True,
+                keyname: str | None = None):
+        k = key(keyname or label, kind)
+        b = x509.CertificateSigningRequestBuilder().subject_name(cn(host))
+        if bits is not None:
+            b = b.add_extension(ku(*bits), True)
+        if ekus is not None:
+            b = b.add_extension(eku(*ekus), False)
+        if with_san:
+            b = b.add_extension(san(host), False)
+        if isinstance(k, ec.EllipticCurvePrivateKey):
+            return b.sign(k, hashes.SHA256(), ecdsa_deterministic=True)
+        return b.sign(k, hashes.SHA256())
+
+    r = request("csr", "csr.example.com", "rsa2048", ["DS", "KE"])
+    out("csr/server-good.csr", r.public_bytes(serialization.Encoding.PEM))
+    expect("csr/server-good.csr", "CSR for a TLS server: KU {DS,KE} critical, EKU serverAuth, DNS SAN -- passes",
+           ("CN=csr.example.com", []), document="csr")
+    r = request("csr-ke-de", "vone01.corp.example.com", "rsa2048", ["KE", "DE"], keyname="csr")
+    out("csr/ku-ke-de.csr", r.public_bytes(serialization.Encoding.PEM))
+    expect("csr/ku-ke-de.csr", "CSR asking for KU {KE,DE} (the Veeam ONE <= 10a shape): caught before it is submitted",
+           ("CN=vone01.corp.example.com", ["browser.ku-lacks-digital-signature", "cabf.rsa-ku-data-encipherment"]),
+           document="csr")
+    r = request("csr-ec", "ec-csr.example.com", "p256", ["DS", "KE"])
+    out("csr/ec-ku-ke.der", r.public_bytes(serialization.Encoding.DER))
+    expect("csr/ec-ku-ke.der", "DER CSR for an EC key asking for keyEncipherment",
+           ("CN=ec-csr.example.com", ["rfc5280.ec-key-encipherment", "cabf.ec-ku-encipherment"]), document="csr")
+    r = request("csr-cn-only", "cn-only.corp.example.com", "rsa2048", None, ekus=None, with_san=False, keyname="csr")
+    out("csr/cn-only.csr", r.public_bytes(serialization.Encoding.PEM))
+    expect("csr/cn-only.csr", "CSR with a CN only (no SAN, KeyUsage or EKU requested): browsers need a SAN",
+           ("CN=cn-only.corp.example.com", ["browser.no-dns-or-ip-san", "cabf.cn-not-in-san"]), document="csr")
+
+    # ---------------- Certificate revocation lists ----------------
+    revoked_leaf, _ = leaf("revoked-leaf", "revoked.example.com", "p256", ["DS"], na=d(2027, 2, 10))
+    out("crl/revoked-leaf.crt", pem(revoked_leaf))
+    expect("crl/revoked-leaf.crt", "EC leaf like tls/good-ec-p256.crt, but listed by crl/intermediate.crl.pem",
+           ("CN=revoked.example.com", ["crl.certificate-revoked"]))
+
+    def crl(issuer, issuer_key, this_update, next_update, revoked=(), number=1):
+        b = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
+             .last_update(this_update).next_update(next_update)
+             .add_extension(x509.CRLNumber(number), False)
+             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False))
+        for sn, when, reason in revoked:
+            rb = x509.RevokedCertificateBuilder().serial_number(sn).revocation_date(when)
+            if reason is not None:
+                rb = rb.add_extension(x509.CRLReason(reason), False)
+            b = b.add_revoked_certificate(rb.build())
+        return b.sign(issuer_key, hashes.SHA256())
+
+    c = crl(inter, int_key, d(2026, 11, 28), d(2027, 2, 26),
+            [(revoked_leaf.serial_number, d(2026, 11, 20), x509.ReasonFlags.key_compromise),
+             (serial("revoked-elsewhere"), d(2026, 6, 1), None)], number=42)
+    out("crl/intermediate.crl.pem", c.public_bytes(serialization.Encoding.PEM))
+    expect("crl/intermediate.crl.pem", "Fresh CRL of the issuing CA (next update 2027-02-26) revoking crl/revoked-leaf.crt",
+           (int_name.rfc4514_string(), []), document="crl")
+    c = crl(root, root_key, d(2026, 10, 1), d(2026, 11, 1), number=7)
+    out("crl/root-stale.crl", c.public_bytes(serialization.Encoding.DER))
+    expect("crl/root-stale.crl", "DER CRL of the root whose nextUpdate (2026-11-01) has passed",
+           (root_name.rfc4514_string(), ["crl.next-update-passed"]), document="crl")
+    c = crl(root, root_key, d(2026, 11, 10), d(2026, 12, 10), number=8)
+    out("crl/root-due-soon.crl.pem", c.public_bytes(serialization.Encoding.PEM))
+    expect("crl/root-due-soon.crl.pem", "CRL of the root due for renewal in 9 days (within the 30-day horizon)",
+           (root_name.rfc4514_string(), ["crl.next-update-soon"]), document="crl")
+    # cryptography refuses to build a CRL without nextUpdate (and signs no SHA-1): assembled by hand.
+    sha1_rsa = bytes.fromhex("300d06092a864886f70d0101050500")
+    crl_number = der_tlv(0x30, der_tlv(0x06, bytes.fromhex("551d14")) + der_tlv(0x04, der_tlv(0x02, b"\x03")))
+    tbs = der_tlv(0x30, der_tlv(0x02, b"\x01") + sha1_rsa + root.subject.public_bytes()
+                  + der_tlv(0x17, b"261115000000Z") + der_tlv(0xA0, der_tlv(0x30, crl_number)))
+    signature = root_key.sign(tbs, padding.PKCS1v15(), hashes.SHA1())
+    out("crl/root-sha1-no-next-update.crl", der_tlv(0x30, tbs + sha1_rsa + der_tlv(0x03, b"\x00" + signature)))
+    expect("crl/root-sha1-no-next-update.crl", "DER CRL signed with SHA-1 and without nextUpdate (both against RFC 5280 / BR)",
+           (root_name.rfc4514_string(), ["crl.no-next-update", "crl.weak-signature"]), document="crl")
 
     pfx_modern("bad/wrong-password.pfx", good_rsa, good_rsa_key, "certaudit wrong password", WRONG_PASSWORD)
     expect("bad/wrong-password.pfx",
@@ -1353,9 +1424,134 @@ def key_findings(rel: str, index: int, certs: list) -> list[str]:
     return found
 
 
+def _load_document(rel: str):
+    """A CSR or CRL sample (PEM or DER), or None when the file is a certificate container."""
+    data = (HERE / rel).read_bytes()
+    if rel.startswith("csr/"):
+        if data.startswith(b"-----"):
+            return "csr", x509.load_pem_x509_csr(data)
+        return "csr", x509.load_der_x509_csr(data)
+    if rel.startswith("crl/") and ".crl" in rel:
+        if data.startswith(b"-----"):
+            return "crl", x509.load_pem_x509_crl(data)
+        return "crl", x509.load_der_x509_crl(data)
+    return None
+
+
+def revoked_index() -> set[tuple[bytes, int]]:
+    """(issuer name DER, serial) of every entry of the CRL samples, which certaudit reads before any
+    certificate because their names say CRL (crl/*.crl, *.crl.pem)."""
+    found = set()
+    for rel in sorted(set(WRITTEN)):
+        doc = _load_document(rel)
+        if doc and doc[0] == "crl":
+            crl = doc[1]
+            found |= {(crl.issuer.public_bytes(), r.serial_number) for r in crl}
+    return found
+
+
+def evaluate_csr(r: x509.CertificateSigningRequest) -> list[str]:
+    """The rules that judge requests too (documents: [certificate, csr]), re-evaluated."""
+    f: list[str] = []
+    def ext(cls):
+        try:
+            return r.extensions.get_extension_for_class(cls).value
+        except x509.ExtensionNotFound:
+            return None
+    bc = ext(x509.BasicConstraints)
+    is_ca = bool(bc and bc.ca)
+    leaf_ = not is_ca  # a request has no issuer: never self-issued
+    eku_ = ext(x509.ExtendedKeyUsage)
+    eku_set = set(eku_) if eku_ is not None else None
+    any_eku = ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE
+    server = eku_set is None or SERVER in eku_set or any_eku in eku_set
+    san_ = ext(x509.SubjectAlternativeName)
+    dns = san_.get_values_for_type(x509.DNSName) if san_ else []
+    ips = [str(i) for i in san_.get_values_for_type(x509.IPAddress)] if san_ else []
+    cns = [a.value for a in r.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    host_named = bool(dns or ips) or any(_HOST.match(v) for v in cns)
+    pub = r.public_key()
+    is_rsa = isinstance(pub, rsa.RSAPublicKey)
+    is_ec = isinstance(pub, ec.EllipticCurvePublicKey)
+    k = ext(x509.KeyUsage)
+    has_ku = k is not None
+    bits = set()
+    if k is not None:
+        pairs = [("DS", k.digital_signature), ("NR", k.content_commitment), ("KE", k.key_encipherment),
+                 ("DE", k.data_encipherment), ("KA", k.key_agreement), ("KCS", k.key_cert_sign), ("CRL", k.crl_sign)]
+        bits = {n for n, v in pairs if v}
+        if k.key_agreement:
+            bits |= {n for n, v in [("EO", k.encipher_only), ("DO", k.decipher_only)] if v}
+    sig_hash = _SIG_HASH.get(r.signature_algorithm_oid.dotted_string, "unknown")
+    if leaf_ and server and has_ku and "DS" not in bits:
+        f.append("browser.ku-lacks-digital-signature")
+    if leaf_ and server and is_rsa and has_ku and "KE" not in bits:
+        f.append("browser.rsa-ku-lacks-key-encipherment")
+    if leaf_ and host_named and eku_set is not None and SERVER not in eku_set and any_eku not in eku_set:
+        f.append("browser.eku-lacks-server-auth")
+    if leaf_ and server and not dns and not ips:
+        f.append("browser.no-dns-or-ip-san")
+    if sig_hash in ("md2", "md4", "md5", "sha1"):
+        f.append("browser.request-weak-signature")
+    if is_rsa and pub.key_size < 2048:
+        f.append("browser.rsa-key-too-small")
+    if leaf_ and not (is_rsa or (is_ec and pub.curve.name in ("secp256r1", "secp384r1"))):
+        f.append("browser.unsupported-key-algorithm")
+    if is_ec and bits & {"KE", "DE"}:
+        f.append("rfc5280.ec-key-encipherment")
+    if "KCS" in bits and not is_ca:
+        f.append("rfc5280.key-cert-sign-without-ca")
+    if has_ku and not bits:
+        f.append("rfc5280.ku-no-bits")
+    if is_ca and has_ku and "KCS" not in bits:
+        f.append("rfc5280.ca-lacks-key-cert-sign")
+    if leaf_ and server:
+        if "NR" in bits:
+            f.append("cabf.ku-non-repudiation")
+        if is_rsa and "DE" in bits:
+            f.append("cabf.rsa-ku-data-encipherment")
+        if is_ec and bits & {"KE", "DE"}:
+            f.append("cabf.ec-ku-encipherment")
+        if bits & {"KCS", "CRL", "EO", "DO"} or (is_rsa and "KA" in bits):
+            f.append("cabf.ku-forbidden-bits")
+        if is_ec and has_ku and "DS" not in bits:
+            f.append("cabf.ec-ku-lacks-digital-signature")
+        sanvals = {x.lower() for x in dns} | {x.lower() for x in ips}
+        if any(v.lower() not in sanvals for v in cns):
+            f.append("cabf.cn-not-in-san")
+    return sorted(f)
+
+
+def evaluate_crl(crl: x509.CertificateRevocationList) -> list[str]:
+    """The crl profile, re-evaluated."""
+    f: list[str] = []
+    nxt = crl.next_update_utc
+    if nxt is None:
+        f.append("crl.no-next-update")
+    elif nxt < REFERENCE_TIME:
+        f.append("crl.next-update-passed")
+    elif (nxt - REFERENCE_TIME) // dt.timedelta(days=1) < EXPIRY_DAYS:
+        f.append("crl.next-update-soon")
+    if _SIG_HASH.get(crl.signature_algorithm_oid.dotted_string) in ("md2", "md4", "md5", "sha1"):
+        f.append("crl.weak-signature")
+    return sorted(f)
+
+
 def crosscheck() -> list[str]:
     problems = []
+    revoked = revoked_index()
     for rel, exp in EXPECTED.items():
+        doc = _load_document(rel) if exp["status"] == "ok" else None
+        if doc is not None:
+            kind, obj = doc
+            (e,) = exp["certificates"]
+            name = (obj.issuer if kind == "crl" else obj.subject).rfc4514_string()
+            if e.get("document") != kind or e.get("issuer" if kind == "crl" else "subject") != name:
+                problems.append(f"{rel}: expected a {e.get('document')} of {e}, read a {kind} of {name!r}")
+            got = evaluate_crl(obj) if kind == "crl" else evaluate_csr(obj)
+            if got != e["findings"]:
+                problems.append(f"{rel}: hand-written {e['findings']} != computed {got}")
+            continue
         certs = _load_file(rel)
         if exp["status"] != "ok":
             if certs:  # a bad input must not yield certificates
@@ -1370,7 +1566,10 @@ def crosscheck() -> list[str]:
         for c, e in zip(certs, exp["certificates"]):
             if c.subject.rfc4514_string() != e["subject"]:
                 problems.append(f"{rel}[{e['index']}]: subject {c.subject.rfc4514_string()!r} != {e['subject']!r}")
-            got = sorted(evaluate(c) + key_findings(rel, e["index"], certs))
+            got = evaluate(c) + key_findings(rel, e["index"], certs)
+            if (c.issuer.public_bytes(), c.serial_number) in revoked:
+                got.append("crl.certificate-revoked")
+            got = sorted(got)
             if got != e["findings"]:
                 problems.append(f"{rel}[{e['index']}]: hand-written {e['findings']} != computed {got}")
     for rel in sorted(set(WRITTEN)):
@@ -1402,8 +1601,9 @@ def write_expected() -> None:
         "Generated by `generate.py` -- do not edit by hand. Machine-readable form: `EXPECTED.json`.",
         "",
         f"Reference time **{REFERENCE_TIME:%Y-%m-%dT%H:%M:%SZ}**, expiry warning horizon **{EXPIRY_DAYS} days**, "
-        "PFX passwords from `passwords.txt`. Findings are the sorted rule ids that fire under all five profiles "
-        "(browser, vendor, files, rfc5280, cabf). Status `error`: named or shaped like a certificate container but "
+        "PFX passwords from `passwords.txt`. Findings are the sorted rule ids that fire under all six profiles "
+        "(browser, vendor, files, crl, rfc5280, cabf). Certificate signing requests (csr/) and CRLs (crl/) are "
+        "judged too. Status `error`: named or shaped like a certificate container but "
         "unreadable; `skipped`: holds no certificate.",
         "",
         "| File | # | Subject | Demonstrates | Expected findings |",
@@ -1417,7 +1617,9 @@ def write_expected() -> None:
         for i, cc in enumerate(e["certificates"]):
             found = "<br>".join(f"`{x}`" for x in cc["findings"]) or "(none)"
             what = e["demonstrates"] if i == 0 else "↳ next certificate in the same file"
-            md.append(f"| `{rel}` | {cc['index']} | {cc['subject']} | {what} | {found} |")
+            name = cc.get("subject") or f"CRL of {cc['issuer']}"
+            name = f"CSR {name}" if cc.get("document") == "csr" else name
+            md.append(f"| `{rel}` | {cc['index']} | {name} | {what} | {found} |")
     md.append("")
     out("EXPECTED.md", "\n".join(md))
 

@@ -27,6 +27,13 @@ struct InputOptions: ParsableArguments {
             valueName: "path"))
     var trustStore: String?
 
+    @Option(
+        name: .customLong("crl"),
+        help: ArgumentHelp(
+            "Judge certificates against the CRLs in this file or folder (repeatable), besides the files named like CRLs (*.crl, *crl*.pem, HASH.r0) in the scanned folders.",
+            valueName: "path"))
+    var crls: [String] = []
+
     @Flag(help: "One handshake per endpoint (Chrome's offer) instead of also probing TLS 1.2 ECDHE and plain RSA key exchange alone (the tls.accepts.* facts).")
     var noProbes = false
 
@@ -90,8 +97,16 @@ struct InputOptions: ParsableArguments {
         }
     }
 
-    /// Applies the endpoint options to a pipeline.
+    /// Applies the endpoint options, the trust store and the CRLs to a pipeline.
     func configureEndpoints(_ pipeline: inout AuditPipeline, inputs: [ScanInput]) throws {
+        for path in crls {
+            switch FileReader.kind(of: path) {
+            case .regular, .directory: break
+            case .missing: throw UsageFailure("--crl \(path): no such file or folder")
+            case .other: throw UsageFailure("--crl \(path): not a regular file or a folder")
+            }
+        }
+        pipeline.crlPaths = crls
         pipeline.endpointTimeoutMilliseconds = timeout * 1000
         pipeline.endpointConcurrency = concurrency
         pipeline.endpointProbes = !noProbes

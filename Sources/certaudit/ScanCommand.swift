@@ -79,7 +79,7 @@ struct ScanCommand: ParsableCommand {
         session.historyPath = history
         session.keepRuns = keepRuns
         let outcome = try session.run()
-        outcome.summary.cacheWarnings.forEach { printError("warning: " + $0) }
+        outcome.summary.warnings.forEach { printError("warning: " + $0) }
         outcome.failures.forEach(printError)
         if outcome.status != .clean {
             throw ExitCode(outcome.status.rawValue)

@@ -1,6 +1,10 @@
 /// Everything the rules can see about one certificate, read once from its DER. Holds no reference to
-/// the DER itself so that a scan keeps memory flat.
+/// the DER itself so that a scan keeps memory flat. A certificate signing request and a CRL are read
+/// into the same shape (`document` says which): a request has no issuer, serial or validity (empty
+/// name, empty serial, times 0); a CRL has no subject or key, its validity is thisUpdate…nextUpdate and
+/// the rest is in `revocationList`.
 public struct CertificateFacts: Sendable {
+    public var document: DocumentKind = .certificate
     /// Lowercase hex SHA-256 of the certificate DER (the usual "fingerprint").
     public var sha256: String
     /// X.509 version as people say it: 1, 2 or 3.
@@ -22,6 +26,8 @@ public struct CertificateFacts: Sendable {
     public var basicConstraints: BasicConstraints?
     public var subjectKeyIdentifier: [UInt8]?
     public var authorityKeyIdentifier: [UInt8]?
+    /// A CRL's own facts; nil for certificates and requests.
+    public var revocationList: RevocationListFacts?
     /// Things the lenient parser had to step over (an undecodable extension, an odd time format…).
     public var parseWarnings: [String]
 
@@ -33,7 +39,7 @@ public struct CertificateFacts: Sendable {
 
     /// Subject and issuer are the same name (byte-exact DER comparison, as RFC 5280's "self-issued").
     public var selfIssued: Bool {
-        subject.der == issuer.der
+        document == .certificate && subject.der == issuer.der
     }
 
     public var isCA: Bool {

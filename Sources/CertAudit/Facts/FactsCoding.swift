@@ -3,6 +3,7 @@
 /// the facts and `FactsCache.formatVersion` must change with them.
 extension CertificateFacts {
     func encode(into writer: inout BinaryWriter) {
+        writer.string(document.rawValue)
         writer.string(sha256)
         writer.int(version)
         writer.data(serial)
@@ -48,10 +49,20 @@ extension CertificateFacts {
         if let identifier = subjectKeyIdentifier { writer.data(identifier) }
         writer.bool(authorityKeyIdentifier != nil)
         if let identifier = authorityKeyIdentifier { writer.data(identifier) }
+        writer.bool(revocationList != nil)
+        if let list = revocationList {
+            writer.signed(list.thisUpdate.seconds)
+            writer.bool(list.nextUpdate != nil)
+            if let next = list.nextUpdate { writer.signed(next.seconds) }
+            writer.int(list.revokedCount)
+            writer.bool(list.number != nil)
+            if let number = list.number { writer.data(number) }
+        }
         writer.strings(parseWarnings)
     }
 
     init(from reader: inout BinaryReader) throws(BinaryReader.Malformed) {
+        let document = try Self.decodeEnum(DocumentKind.self, &reader)
         let sha256 = try reader.string()
         let version = try reader.int()
         let serial = try reader.data()
@@ -94,12 +105,20 @@ extension CertificateFacts {
         }
         let subjectKeyIdentifier = try reader.bool() ? try reader.data() : nil
         let authorityKeyIdentifier = try reader.bool() ? try reader.data() : nil
+        var revocationList: RevocationListFacts?
+        if try reader.bool() {
+            let thisUpdate = UnixTime(seconds: try reader.signed())
+            let nextUpdate = try reader.bool() ? UnixTime(seconds: try reader.signed()) : nil
+            let count = try reader.int()
+            revocationList = RevocationListFacts(
+                thisUpdate: thisUpdate, nextUpdate: nextUpdate, revokedCount: count, number: try reader.bool() ? try reader.data() : nil)
+        }
         self.init(
-            sha256: sha256, version: version, serial: serial, signatureAlgorithm: signature, issuer: issuer,
+            document: document, sha256: sha256, version: version, serial: serial, signatureAlgorithm: signature, issuer: issuer,
             subject: subject, notBefore: notBefore, notAfter: notAfter, publicKey: publicKey, keyUsage: keyUsage,
             extendedKeyUsage: extendedKeyUsage, subjectAltNames: subjectAltNames, basicConstraints: basicConstraints,
             subjectKeyIdentifier: subjectKeyIdentifier, authorityKeyIdentifier: authorityKeyIdentifier,
-            parseWarnings: try reader.strings())
+            revocationList: revocationList, parseWarnings: try reader.strings())
     }
 
     private static func decodeEnum<Value: RawRepresentable>(

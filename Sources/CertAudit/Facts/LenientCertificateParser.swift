@@ -98,7 +98,7 @@ public enum LenientCertificateParser {
         return facts
     }
 
-    private static func time(_ bytes: Bytes, _ element: DERElement) -> UnixTime? {
+    static func time(_ bytes: Bytes, _ element: DERElement) -> UnixTime? {
         switch element.tag {
         case DERElement.utcTime: UnixTime.parseASN1(DERReader.content(bytes, of: element), generalized: false)
         case DERElement.generalizedTime: UnixTime.parseASN1(DERReader.content(bytes, of: element), generalized: true)
@@ -204,7 +204,7 @@ public enum LenientCertificateParser {
         return (bytes.count - index - 1) * 8 + (8 - bytes[index].leadingZeroBitCount)
     }
 
-    private static func readExtension(
+    static func readExtension(
         _ bytes: Bytes, _ element: DERElement, into facts: inout CertificateFacts, warnings: inout [String]
     ) {
         guard element.tag == DERElement.sequence else { return }

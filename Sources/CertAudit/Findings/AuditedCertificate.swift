@@ -18,6 +18,11 @@ public struct AuditedCertificate: Sendable {
     public var presentation: Presentation? = nil
     /// The private key found with it (in its file or beside it), when there is one.
     public var privateKey: PrivateKeyCheck? = nil
+    /// What the scan's CRLs say of it; nil when no CRL is known to the scan, or for a request or a CRL.
+    public var revocation: RevocationStatus? = nil
+
+    /// Certificate, request or CRL.
+    public var document: DocumentKind { facts.document }
 
     public var worstSeverity: Severity? {
         findings.first?.severity

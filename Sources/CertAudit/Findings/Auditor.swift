@@ -9,6 +9,8 @@ public struct Auditor: Sendable {
     public var context: EvaluationContext
     /// What presented chains are judged against (`chain.trust`); nil: trust is not judged.
     public var trustStore: TrustStore?
+    /// The CRLs certificates are judged against (`revocation.*`); nil: none are known.
+    public var revocations: RevocationIndex?
 
     public init(rules: [Rule], products: [ProductCatalog], context: EvaluationContext, trustStore: TrustStore? = nil) {
         self.rules = rules
@@ -26,6 +28,7 @@ public struct Auditor: Sendable {
         public var vendorScope: [VendorScope]
         /// Sorted: most severe first, then by rule id.
         public var findings: [Finding]
+        public var revocation: RevocationStatus?
     }
 
     public func audit(
@@ -50,7 +53,9 @@ public struct Auditor: Sendable {
         var input = EvaluationInput(
             facts: facts, container: container, friendlyName: friendlyName, context: context, presentation: presentation)
         input.privateKey = privateKey
-        for catalog in products {
+        input.revocation = revocations?.status(of: facts)
+        // Product histories describe installers' certificates, not requests or CRLs.
+        for catalog in products where facts.document == .certificate {
             if let scope = catalog.scope(input) {
                 input.vendorScope.append(scope)
             }
@@ -77,7 +82,7 @@ public struct Auditor: Sendable {
         findings.sort { ($0.severity, $1.ruleId) > ($1.severity, $0.ruleId) }
         return Verdict(
             role: input.role, roleBasis: input.roleBasis, products: input.products, vendorScope: input.vendorScope,
-            findings: findings)
+            findings: findings, revocation: input.revocation)
     }
 
     /// Reads, decodes, parses and audits one file's bytes; `retainSource` keeps them in the result;
@@ -150,7 +155,8 @@ public struct Auditor: Sendable {
                     index: report.certificates.count, container: certificate.container, location: certificate.location,
                     friendlyName: certificate.friendlyName, facts: certificate.facts, role: verdict.role,
                     roleBasis: verdict.roleBasis, products: verdict.products, findings: verdict.findings,
-                    presentation: presented ? presentations[index] : nil, privateKey: privateKey))
+                    presentation: presented ? presentations[index] : nil, privateKey: privateKey,
+                    revocation: verdict.revocation))
         }
         report.setRuleCounts(ids: ruleIDs, counts: applications)
         report.boundProblems(Auditor.problemLimit)

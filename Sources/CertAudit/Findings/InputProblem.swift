@@ -63,6 +63,8 @@ public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
         case keystoreUnreadable = "keystore.unreadable"
         case keystoreWrongPassword = "keystore.wrong-password"
         case certificateUnparsable = "certificate.unparsable"
+        case requestUnparsable = "csr.unparsable"
+        case crlUnparsable = "crl.unparsable"
         case inputTimeout = "input.timeout"
         case tooManyProblems = "input.too-many-problems"
         // Live endpoints
@@ -106,6 +108,8 @@ public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
             case .pkcs12Unreadable: "the PKCS#12 file is damaged or uses what OpenSSL cannot read"
             case .pkcs12Timeout: "the file's time budget ran out while trying PKCS#12 passwords"
             case .certificateUnparsable: "a certificate's DER is not a certificate"
+            case .requestUnparsable: "a CERTIFICATE REQUEST block (or DER request) is not a readable PKCS#10 request"
+            case .crlUnparsable: "an X509 CRL block (or DER CRL) is not a readable certificate revocation list"
             case .inputTimeout: "the file's time budget ran out while its certificates were judged"
             case .tooManyProblems: "more problems in one input than are listed"
             case .tlsResolve: "the endpoint's host name did not resolve"

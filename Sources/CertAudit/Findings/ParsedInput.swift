@@ -34,12 +34,27 @@ struct ParsedInput: Sendable {
                 break
             }
             do {
+                let facts: CertificateFacts
+                switch extracted.document {
+                case .certificate: facts = try LenientCertificateParser.parse(extracted.der)
+                case .csr: facts = try LenientRequestParser.parse(extracted.der)
+                case .crl: facts = try LenientRevocationListParser.parse(extracted.der)
+                }
                 certificates.append(
                     Certificate(
                         position: position, container: extracted.container, friendlyName: extracted.friendlyName,
-                        location: extracted.location, facts: try LenientCertificateParser.parse(extracted.der)))
+                        location: extracted.location, facts: facts))
             } catch {
-                problems.append(InputProblem(.certificateUnparsable, location: extracted.location, "is not a readable certificate: \(error)"))
+                switch extracted.document {
+                case .certificate:
+                    problems.append(
+                        InputProblem(.certificateUnparsable, location: extracted.location, "is not a readable certificate: \(error)"))
+                case .csr:
+                    problems.append(
+                        InputProblem(.requestUnparsable, location: extracted.location, "is not a readable PKCS#10 request: \(error.reason)"))
+                case .crl:
+                    problems.append(InputProblem(.crlUnparsable, location: extracted.location, "is not a readable CRL: \(error.reason)"))
+                }
             }
         }
     }

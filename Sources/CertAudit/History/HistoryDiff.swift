@@ -98,7 +98,9 @@ public struct HistoryDiff: Sendable {
             }
         }
         diff.disappeared = previousCertificates.filter { new[Slot(path: $0.path, index: $0.index)] == nil }
-        diff.expiring = latestCertificates.filter { $0.notAfter.seconds - now.seconds < Int64(Limits.digestExpiryHorizonDays) * 86_400 }
+        diff.expiring = latestCertificates.filter {
+            $0.document == .certificate && $0.notAfter.seconds - now.seconds < Int64(Limits.digestExpiryHorizonDays) * 86_400
+        }
             .sorted { $0.notAfter < $1.notAfter }
         return diff
     }

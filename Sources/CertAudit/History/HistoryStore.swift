@@ -26,8 +26,11 @@ public final class HistoryStore: Sendable {
         public var path: String
         public var index: Int
         public var sha256: String
+        /// A certificate's or request's subject; a CRL's issuer ("CRL of …", as reports name it).
         public var subject: String
+        /// A certificate's notAfter; a CRL's nextUpdate (its thisUpdate without one); 0 for a request.
         public var notAfter: UnixTime
+        public var document: DocumentKind = .certificate
     }
 
     public struct FindingRow: Sendable, Hashable {
@@ -130,6 +133,10 @@ public final class HistoryStore: Sendable {
                     CREATE INDEX certaudit_finding_run ON certaudit_finding(runId);
                     """)
         }
+        // Requests and CRLs are recorded too (issue 12): each row says what it is.
+        migrator.registerMigration("certaudit-history-v2-documents") { db in
+            try db.execute(sql: "ALTER TABLE certaudit_certificate ADD COLUMN document TEXT NOT NULL DEFAULT 'certificate'")
+        }
         return migrator
     }
 
@@ -152,9 +159,10 @@ public final class HistoryStore: Sendable {
                     ])
                 let runId = db.lastInsertedRowID
                 let certificateStatement = try db.makeStatement(
-                    sql: "INSERT INTO certaudit_certificate (runId, path, idx, sha256, subject, notAfter) VALUES (?, ?, ?, ?, ?, ?)")
+                    sql: "INSERT INTO certaudit_certificate (runId, path, idx, sha256, subject, notAfter, document) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 for row in certificates {
-                    try certificateStatement.execute(arguments: [runId, row.path, row.index, row.sha256, row.subject, row.notAfter.seconds])
+                    try certificateStatement.execute(
+                        arguments: [runId, row.path, row.index, row.sha256, row.subject, row.notAfter.seconds, row.document.rawValue])
                 }
                 let findingStatement = try db.makeStatement(
                     sql: "INSERT INTO certaudit_finding (runId, path, sha256, ruleId, severity, message, suppressed) VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -197,9 +205,13 @@ public final class HistoryStore: Sendable {
             "certaudit_certificate", sql: "SELECT * FROM certaudit_certificate WHERE runId = ? ORDER BY path, idx",
             arguments: [run]
         ) { row in
-            CertificateRow(
+            let documentText: String = try row.value("document")
+            guard let document = DocumentKind(rawValue: documentText) else {
+                throw row.failure("document", "'\(documentText)' is not certificate, csr or crl")
+            }
+            return CertificateRow(
                 path: try row.value("path"), index: try row.count("idx"), sha256: try row.value("sha256"),
-                subject: try row.value("subject"), notAfter: try row.time("notAfter"))
+                subject: try row.value("subject"), notAfter: try row.time("notAfter"), document: document)
         }
     }
 
@@ -292,8 +304,11 @@ public struct HistoryRecorder: Sendable {
     public mutating func add(_ report: InputResult) {
         for certificate in report.certificates {
             let facts = certificate.facts
+            let notAfter = facts.document == .csr ? UnixTime(seconds: 0) : facts.notAfter
             certificates.append(
-                .init(path: report.path, index: certificate.index, sha256: facts.sha256, subject: facts.subject.rfc4514, notAfter: facts.notAfter))
+                .init(
+                    path: report.path, index: certificate.index, sha256: facts.sha256, subject: ReportDigest.name(of: certificate),
+                    notAfter: notAfter, document: facts.document))
             for finding in certificate.findings {
                 findings.append(
                     .init(

@@ -1,7 +1,8 @@
 import SwiftASN1
 
 /// Sniffs a file's content (never its name alone) and cuts out every certificate: PEM (any number of
-/// blocks, text around them), DER (one or several concatenated), PKCS#7 in PEM or DER, PKCS#12.
+/// blocks, text around them), DER (one or several concatenated), PKCS#7 in PEM or DER, PKCS#12, Java
+/// keystores; and every certificate signing request (PKCS#10) and CRL, in PEM or DER.
 public struct ContainerDecoder: Sendable {
     public var passwords: PasswordCandidates
     /// Keep private keys and the PKCS#12 password in the result (remediation only; never for a scan).
@@ -19,9 +20,12 @@ public struct ContainerDecoder: Sendable {
         "CERTIFICATE", "X509 CERTIFICATE", "X.509 CERTIFICATE", "TRUSTED CERTIFICATE",
     ]
     static let pkcs7Labels: Set<String> = ["PKCS7", "PKCS #7 SIGNED DATA", "CMS"]
+    static let requestLabels: Set<String> = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"]
+    static let revocationListLabels: Set<String> = ["X509 CRL"]
     /// File name endings that promise certificate data: such a file without any is an error, not a skip.
     static let certificateExtensions: [String] = [
         ".crt", ".cer", ".cert", ".der", ".pem", ".p7b", ".p7c", ".pfx", ".p12", ".jks", ".jceks", ".keystore",
+        ".csr", ".req", ".crl",
     ]
 
     static func isNamedLikeCertificate(_ name: String) -> Bool {
@@ -64,7 +68,12 @@ public struct ContainerDecoder: Sendable {
         for block in PEMScanner.blocks(in: bytes) {
             let isCertificate = ContainerDecoder.certificateLabels.contains(block.label)
             let isPKCS7 = ContainerDecoder.pkcs7Labels.contains(block.label)
-            guard isCertificate || isPKCS7 else {
+            let document: DocumentKind? =
+                isCertificate
+                ? .certificate
+                : ContainerDecoder.requestLabels.contains(block.label)
+                    ? .csr : ContainerDecoder.revocationListLabels.contains(block.label) ? .crl : nil
+            guard document != nil || isPKCS7 else {
                 if block.label.hasSuffix("PRIVATE KEY") {
                     result.privateKeys += 1
                     if keepSecrets, result.privateKey == nil, block.complete, block.label != "ENCRYPTED PRIVATE KEY" {
@@ -86,12 +95,13 @@ public struct ContainerDecoder: Sendable {
                 result.problems.append(InputProblem(.pemBadBase64, location: place, "is not valid base64"))
                 continue
             }
-            if isCertificate {
+            if let document {
                 // TRUSTED CERTIFICATE carries OpenSSL trust settings after the certificate: cut at its end.
                 switch DERReader.header(of: der[...]) {
                 case .element(let element):
                     result.certificates.append(
-                        ExtractedCertificate(der: der[..<element.end], container: .pem, friendlyName: nil, location: place))
+                        ExtractedCertificate(
+                            document: document, der: der[..<element.end], container: .pem, friendlyName: nil, location: place))
                 case .truncated:
                     result.problems.append(InputProblem(.pemTruncatedDER, location: place, "holds truncated DER"))
                 case .invalid:
@@ -103,7 +113,9 @@ public struct ContainerDecoder: Sendable {
         }
         if result.certificates.isEmpty, result.problems.isEmpty {
             let labels = Array(Set(otherLabels)).sorted()
-            result.skipReason = labels.isEmpty ? "PEM markers without blocks" : "PEM without certificates (\(labels.joined(separator: ", ")))"
+            result.skipReason =
+                labels.isEmpty
+                ? "PEM markers without blocks" : "PEM without certificates, requests or CRLs (\(labels.joined(separator: ", ")))"
         }
         return result
     }
@@ -201,8 +213,18 @@ public struct ContainerDecoder: Sendable {
             }
             result = DecodedInput()
         }
+        if shape == .request || shape == .revocationList {
+            let document: DocumentKind = shape == .request ? .csr : .crl
+            result.certificates.append(
+                ExtractedCertificate(document: document, der: element, container: .der, friendlyName: nil, location: "DER"))
+            if bytes.count > element.count, bytes.dropFirst(element.count).contains(where: { $0 != 0 }) {
+                result.problems.append(
+                    InputProblem(.derTrailingData, "\(bytes.count - element.count) bytes after the \(document.displayName) are not read"))
+            }
+            return result
+        }
         guard shape == .certificate || namedLikeCertificate else {
-            result.skipReason = "DER data that is not a certificate, PKCS#7 or PKCS#12 (a key or a request?)"
+            result.skipReason = "DER data that is not a certificate, request, CRL, PKCS#7 or PKCS#12 (a key?)"
             return result
         }
         // One certificate, or several concatenated DER certificates.
@@ -272,7 +294,7 @@ public struct ContainerDecoder: Sendable {
 
 /// What a DER element looks like from its outer structure, read in place with `DERReader`.
 enum ContainerShape {
-    case certificate, pkcs7, pkcs12, unknown
+    case certificate, request, revocationList, pkcs7, pkcs12, unknown
 
     static let dataOID = ObjectIdentifierKey("1.2.840.113549.1.7.1")
     static let signedDataOID = ObjectIdentifierKey("1.2.840.113549.1.7.2")
@@ -300,15 +322,38 @@ enum ContainerShape {
             {
                 return .pkcs12
             }
-            // Certificate { tbs { ([0] version)? serial … }, algorithm, signature BIT STRING }
-            if first.tag == DERElement.sequence, second?.tag == DERElement.sequence,
-                children.next()?.tag == DERElement.bitString,
-                let tbsFirst = DERReader.children(bytes, of: first).first(where: { _ in true }),
-                tbsFirst.tag == DERElement.context(0, constructed: true) || tbsFirst.tag == DERElement.integer
+            // Certificate { tbs, algorithm, signature BIT STRING }, and the same outer shape for a
+            // CertificationRequest and a CertificateList: what tells them apart is inside.
+            guard first.tag == DERElement.sequence, second?.tag == DERElement.sequence,
+                children.next()?.tag == DERElement.bitString
+            else { return .unknown }
+            var inner = DERReader.children(bytes, of: first)
+            var tags: [UInt8] = []
+            while tags.count < 5, let element = inner.next() {
+                tags.append(element.tag)
+            }
+            let isTime = { (tag: UInt8) in tag == DERElement.utcTime || tag == DERElement.generalizedTime }
+            let sequence = DERElement.sequence
+            // tbsCertificate { [0] version, serial … } or, v1, { serial, signature, issuer, validity, … }
+            if tags.first == DERElement.context(0, constructed: true)
+                || (tags.count >= 4 && tags[0] == DERElement.integer && tags[1] == sequence && tags[3] == sequence)
             {
                 return .certificate
             }
-            return .unknown
+            // certificationRequestInfo { version, subject, subjectPKInfo, [0] attributes }
+            if tags.count == 4, tags[0] == DERElement.integer, tags[1] == sequence, tags[2] == sequence,
+                tags[3] == DERElement.context(0, constructed: true)
+            {
+                return .request
+            }
+            // tbsCertList { version?, signature, issuer, thisUpdate Time, … }
+            if (tags.count >= 4 && tags[0] == DERElement.integer && tags[1] == sequence && tags[2] == sequence && isTime(tags[3]))
+                || (tags.count >= 3 && tags[0] == sequence && tags[1] == sequence && isTime(tags[2]))
+            {
+                return .revocationList
+            }
+            // Anything else shaped like a certificate is read as one (and its parse error reported).
+            return tags.first == DERElement.integer ? .certificate : .unknown
         }
     }
 }

@@ -1,5 +1,7 @@
-/// One certificate's DER as cut out of its container, before it is parsed.
+/// One certificate's (or request's, or CRL's: `document`) DER as cut out of its container, before it
+/// is parsed.
 public struct ExtractedCertificate: Sendable {
+    public var document: DocumentKind = .certificate
     public var der: ArraySlice<UInt8>
     public var container: ContainerKind
     /// PKCS#12 friendlyName of the certificate's bag, when there is one.

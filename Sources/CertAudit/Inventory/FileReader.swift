@@ -61,6 +61,16 @@ public enum FileReader {
         return InputWalker.isRegular(info) ? nil : "not a regular file"
     }
 
+    /// What `stat` says `path` is: a regular file, a folder, something else, or nothing.
+    public enum PathKind: Sendable { case regular, directory, other, missing }
+
+    public static func kind(of path: String) -> PathKind {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .missing }
+        if InputWalker.isRegular(info) { return .regular }
+        return InputWalker.isDirectory(info) ? .directory : .other
+    }
+
     /// The first `count` bytes of a regular file (fewer if it is shorter); nil when it cannot be opened
     /// or is not a regular file. Opened non-blocking, so a FIFO cannot hang the caller.
     public static func prefix(path: String, count: Int) -> [UInt8]? {

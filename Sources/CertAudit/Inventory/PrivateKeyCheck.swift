@@ -71,7 +71,9 @@ public struct PrivateKeyCheck: Sendable, Hashable {
         path: String, bytes: [UInt8], decoded: DecodedInput, siblings: FolderListing? = nil
     ) -> (Int, PrivateKeyCheck)? {
         let certificates = decoded.certificates
-        guard !certificates.isEmpty, path != "-", certificates.allSatisfy({ $0.container == .pem || $0.container == .der })
+        // Keys are matched to certificates: a file of requests or CRLs has none to match.
+        guard !certificates.isEmpty, path != "-",
+            certificates.allSatisfy({ ($0.container == .pem || $0.container == .der) && $0.document == .certificate })
         else { return nil }
         // In the same file (a combined PEM, as HAProxy reads it): looked for only when the decoder saw a
         // key block, so that the scan's hot path reads each file once. The certificate file itself is

@@ -120,9 +120,28 @@ public struct Remediator: Sendable {
         let builder = PlanBuilder(request: request)
         let selectedProfiles = Array(Set(request.rules.filter { !$0.raisedByPolicy }.map(\.profile))).sorted().joined(separator: ", ")
         let path = file.path
+        // A replacement file is written from the input's certificates: requests and CRLs are not
+        // re-issued, and a file that mixes them with certificates is not rewritten (it would lose them).
+        let mixed = file.certificates.contains { $0.audited.document != .certificate }
         for (index, (extracted, audited)) in file.certificates.enumerated() {
             let facts = audited.facts
+            switch facts.document {
+            case .csr:
+                result.skipped.append(
+                    .init(source: path, index: index, reason: "a certificate signing request: make a new one (openssl req, certreq) with what the findings ask for"))
+                continue
+            case .crl:
+                result.skipped.append(.init(source: path, index: index, reason: "a CRL: only its CA can publish a new one"))
+                continue
+            case .certificate:
+                break
+            }
             let fixable = ownFindings(file, index).filter { $0.severity >= .warning }
+            if mixed, !fixable.isEmpty {
+                result.skipped.append(
+                    .init(source: path, index: index, reason: "the file also holds a request or a CRL, which a replacement file would not keep: split it first"))
+                continue
+            }
             guard audited.role == .leaf else {
                 result.skipped.append(
                     .init(source: path, index: index, reason: "\(facts.role.rawValue) CA certificate: CA certificates are not re-issued"))

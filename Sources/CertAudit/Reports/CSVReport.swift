@@ -1,7 +1,9 @@
 import Foundation
 
 /// CSV (RFC 4180), one row per finding; a certificate without findings gets one row with empty finding
-/// columns, an unreadable input one row with its error.
+/// columns, an unreadable input one row with its error. The last column says what the row's document
+/// is (certificate, csr, crl; empty for an error): a CRL's `subject` cell holds its issuer and its
+/// `notAfter` its nextUpdate; a request has no notAfter.
 public final class CSVReport: ReportWriter {
     private let output: OutputChannel
 
@@ -11,7 +13,7 @@ public final class CSVReport: ReportWriter {
 
     static let columns = [
         "path", "index", "sha256", "subject", "notAfter", "keyUsage", "ruleId", "profile", "severity", "suppressed",
-        "message",
+        "message", "document",
     ]
 
     /// RFC 4180 quoting, and a cell that a spreadsheet would run as a formula (starting with = + - @,
@@ -38,16 +40,28 @@ public final class CSVReport: ReportWriter {
             for certificate in report.certificates {
                 let facts = certificate.facts
                 let keyUsage = facts.keyUsage.map { $0.bits.names.joined(separator: " ") } ?? "absent"
-                let base = [report.path, String(certificate.index), facts.sha256, facts.subject.rfc4514, facts.notAfter.iso8601, keyUsage]
+                let name = facts.document == .crl ? facts.issuer.rfc4514 : facts.subject.rfc4514
+                let notAfter =
+                    switch facts.document {
+                    case .certificate: facts.notAfter.iso8601
+                    case .csr: ""
+                    case .crl: facts.revocationList?.nextUpdate?.iso8601 ?? ""
+                    }
+                let base = [report.path, String(certificate.index), facts.sha256, name, notAfter, keyUsage]
+                let document = facts.document.rawValue
                 if certificate.findings.isEmpty {
-                    row(base + ["", "", "", "", ""])
+                    row(base + ["", "", "", "", "", document])
                 }
                 for finding in certificate.findings {
-                    row(base + [finding.ruleId, finding.profile, finding.severity.rawValue, finding.suppression?.kind ?? "", finding.message])
+                    row(
+                        base + [
+                            finding.ruleId, finding.profile, finding.severity.rawValue, finding.suppression?.kind ?? "", finding.message,
+                            document,
+                        ])
                 }
             }
             for problem in report.problems {
-                row([report.path, "", "", "", "", "", problem.code.rawValue, "", "error", problem.suppression?.kind ?? "", problem.description])
+                row([report.path, "", "", "", "", "", problem.code.rawValue, "", "error", problem.suppression?.kind ?? "", problem.description, ""])
             }
             return Array(text.utf8)
         }

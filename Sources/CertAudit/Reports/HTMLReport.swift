@@ -45,7 +45,7 @@ public final class HTMLReport: ReportWriter {
                     html += "<tr class=\"\(finding.suppression == nil ? "" : "suppressed")\"><td class=\"\(severity)\">\(severity)"
                     html += finding.suppression.map { " (\(Markup.xml($0.kind)))" } ?? ""
                     html += "</td><td>\(Markup.xml(finding.ruleId))</td><td>\(Markup.xml(report.path))</td>"
-                    html += "<td>#\(certificate.index) \(Markup.xml(certificate.facts.subject.rfc4514))</td>"
+                    html += "<td>#\(certificate.index) \(Markup.xml(ReportDigest.name(of: certificate)))</td>"
                     html += "<td>\(certificate.facts.notAfter.isoDate)</td><td>\(Markup.xml(finding.message))</td></tr>\n"
                 }
             }
@@ -82,7 +82,7 @@ public final class HTMLReport: ReportWriter {
     public func finish(_ summary: ScanSummary) {
         var html = "</tbody></table></section>\n<section id=\"summary\"><h1>certaudit report</h1>"
         if let header {
-            html += "<p>\(summary.certificates) certificates in \(summary.files) files · profiles \(Markup.xml(header.profiles.joined(separator: ", ")))"
+            html += "<p>\(summary.documentCounts) in \(summary.files) files · profiles \(Markup.xml(header.profiles.joined(separator: ", ")))"
             html += " · as of \(header.referenceTime.iso8601)</p>"
             if let configuration = header.configuration {
                 html += "<p>Configuration applied: <code>\(Markup.xml(configuration))</code></p>"

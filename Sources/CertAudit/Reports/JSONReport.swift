@@ -96,16 +96,38 @@ public final class JSONReport: ReportWriter {
         json.beginObject()
         json.field("path", path)
         json.field("index", certificate.index)
+        // certificate, csr (PKCS#10 request: no issuer, serial or validity) or crl (see "crl").
+        json.field("document", facts.document.rawValue)
         json.field("container", certificate.container.rawValue)
         json.field("location", certificate.location)
         json.field("friendlyName", certificate.friendlyName)
         json.field("sha256", facts.sha256)
         json.field("subject", facts.subject.rfc4514)
         json.field("issuer", facts.issuer.rfc4514)
-        json.field("serial", facts.serialHex)
+        json.field("serial", facts.document == .certificate ? facts.serialHex : nil)
         json.field("version", facts.version)
-        json.field("notBefore", facts.notBefore.iso8601)
-        json.field("notAfter", facts.notAfter.iso8601)
+        // A request has no validity; a CRL's is thisUpdate…nextUpdate (null without one), as in "crl".
+        json.field("notBefore", facts.document == .csr ? nil : facts.notBefore.iso8601)
+        json.field("notAfter", facts.document == .certificate ? facts.notAfter.iso8601 : facts.revocationList?.nextUpdate?.iso8601)
+        if let list = facts.revocationList {
+            json.key("crl")
+            json.beginObject()
+            json.field("thisUpdate", list.thisUpdate.iso8601)
+            json.field("nextUpdate", list.nextUpdate?.iso8601)
+            json.field("revoked", list.revokedCount)
+            json.field("number", list.number.map { Hex.encode($0) })
+            json.endObject()
+        }
+        if let revocation = certificate.revocation {
+            // What the scan's CRLs say: none (no CRL of its issuer), good, revoked.
+            json.key("revocation")
+            json.beginObject()
+            json.field("status", revocation.state.rawValue)
+            json.field("crl", revocation.crl.isEmpty ? nil : revocation.crl)
+            json.field("revocationDate", revocation.revocationDate?.iso8601)
+            json.field("reason", revocation.reason)
+            json.endObject()
+        }
         json.field("role", certificate.role.rawValue)
         json.field("declaredRole", facts.role.rawValue)
         json.field("roleBasis", certificate.roleBasis.rawValue)
@@ -239,6 +261,11 @@ public final class JSONReport: ReportWriter {
         json.beginObject()
         json.field("files", summary.files)
         json.field("certificates", summary.certificates)
+        json.field("requests", summary.requests)
+        json.field("crls", summary.crls)
+        // The CRLs certificates were judged against (--crl, and files named like CRLs in the scan).
+        json.key("crlSources")
+        json.strings(summary.crlSources)
         json.field("skipped", summary.skipped)
         json.field("unreadable", summary.unreadable)
         json.key("findings")

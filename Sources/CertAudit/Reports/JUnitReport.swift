@@ -36,7 +36,7 @@ public final class JUnitReport: ReportWriter {
             var xml = ""
             let path = Markup.xml(report.path)
             for certificate in report.certificates {
-                let name = Markup.xml("#\(certificate.index) \(certificate.facts.subject.rfc4514) sha256:\(certificate.facts.sha256)")
+                let name = Markup.xml("#\(certificate.index) \(ReportDigest.name(of: certificate)) sha256:\(certificate.facts.sha256)")
                 let failing = certificate.findings.filter { finding in
                     finding.suppression == nil && failOn.map { finding.severity >= $0 } == true
                 }

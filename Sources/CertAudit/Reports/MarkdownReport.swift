@@ -26,7 +26,7 @@ public final class MarkdownReport: ReportWriter {
     }
 
     public func finish(_ summary: ScanSummary) {
-        var text = "## certaudit: \(summary.certificates) certificates in \(summary.files) files\n\n"
+        var text = "## certaudit: \(summary.documentCounts) in \(summary.files) files\n\n"
         let errors = summary.findings[.error] ?? 0
         text += errors > 0 ? "**\(errors) error(s)** — these fail the check.\n\n" : "No errors.\n\n"
         text += "| error | warning | notice | info | suppressed | unreadable | skipped |\n|---:|---:|---:|---:|---:|---:|---:|\n"

@@ -32,7 +32,8 @@ public final class PrometheusReport: ReportWriter {
     public var renderer: @Sendable (InputResult) -> [UInt8] {
         { report in
             var text = ""
-            for certificate in report.certificates {
+            // Requests have no validity; a CRL's nextUpdate is judged by the crl rules.
+            for certificate in report.certificates where certificate.document == .certificate {
                 let facts = certificate.facts
                 text += "certaudit_certificate_not_after_timestamp_seconds{sha256=\"\(facts.sha256)\",path=\"\(PrometheusReport.label(report.path))\","
                 text += "index=\"\(certificate.index)\",subject_cn=\"\(PrometheusReport.label(facts.subject.commonNames.first ?? ""))\"} \(facts.notAfter.seconds)\n"

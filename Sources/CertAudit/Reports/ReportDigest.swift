@@ -24,13 +24,16 @@ struct ReportDigest {
         for certificate in report.certificates {
             let facts = certificate.facts
             let days = Validity.floorDays(facts.notAfter.seconds - now.seconds)
-            let bucket = days < 0 ? 0 : days < 7 ? 1 : days < 30 ? 2 : days < 60 ? 3 : days < 90 ? 4 : days < 365 ? 5 : 6
-            expiryBuckets[bucket] += 1
             let base = Row(
-                path: report.path, index: certificate.index, subject: facts.subject.rfc4514, sha256: facts.sha256,
+                path: report.path, index: certificate.index, subject: ReportDigest.name(of: certificate), sha256: facts.sha256,
                 notAfter: facts.notAfter, finding: nil)
-            if days < Limits.digestExpiryHorizonDays, expiring.count < limit {
-                expiring.append(base)
+            // Expiry is a certificate's: a request has none, a CRL's nextUpdate has rules of its own.
+            if facts.document == .certificate {
+                let bucket = days < 0 ? 0 : days < 7 ? 1 : days < 30 ? 2 : days < 60 ? 3 : days < 90 ? 4 : days < 365 ? 5 : 6
+                expiryBuckets[bucket] += 1
+                if days < Limits.digestExpiryHorizonDays, expiring.count < limit {
+                    expiring.append(base)
+                }
             }
             for finding in certificate.findings where finding.suppression == nil {
                 let current = byRule[finding.ruleId]
@@ -46,6 +49,15 @@ struct ReportDigest {
         }
         for problem in report.countingProblems where unreadable.count < limit {
             unreadable.append((report.path, problem.withCode))
+        }
+    }
+
+    /// How a summary row names a document: a certificate by its subject, "CSR subject", "CRL of issuer".
+    static func name(of certificate: AuditedCertificate) -> String {
+        switch certificate.document {
+        case .certificate: certificate.facts.subject.rfc4514
+        case .csr: "CSR " + certificate.facts.subject.rfc4514
+        case .crl: "CRL of " + certificate.facts.issuer.rfc4514
         }
     }
 

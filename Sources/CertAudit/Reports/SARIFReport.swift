@@ -225,7 +225,11 @@ public final class SARIFReport: ReportWriter {
                         json.field("profile", finding.profile)
                         json.field("severity", finding.severity.rawValue)
                         json.field("sha256", certificate.facts.sha256)
+                        json.field("document", certificate.facts.document.rawValue)
                         json.field("subject", certificate.facts.subject.rfc4514)
+                        if certificate.facts.document == .crl {
+                            json.field("issuer", certificate.facts.issuer.rfc4514)
+                        }
                         json.endObject()
                         json.endObject()
                     }

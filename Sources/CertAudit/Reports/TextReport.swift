@@ -78,8 +78,19 @@ public final class TextReport: ReportWriter {
         for certificate in report.certificates where verbose || !certificate.findings.isEmpty {
             let facts = certificate.facts
             let keyUsage = facts.keyUsage.map { "{" + $0.bits.names.joined(separator: ", ") + "}" } ?? "absent"
-            var line = "  #\(certificate.index) \(facts.subject.rfc4514.isEmpty ? "(empty subject)" : escape(facts.subject.rfc4514))"
-            line += " · \(facts.publicKey.displayName) · until \(facts.notAfter.isoDate) · KeyUsage \(keyUsage)"
+            let subject = facts.subject.rfc4514.isEmpty ? "(empty subject)" : escape(facts.subject.rfc4514)
+            var line: String
+            switch facts.document {
+            case .certificate:
+                line = "  #\(certificate.index) \(subject) · \(facts.publicKey.displayName) · until \(facts.notAfter.isoDate) · KeyUsage \(keyUsage)"
+            case .csr:
+                line = "  #\(certificate.index) CSR \(subject) · \(facts.publicKey.displayName) · KeyUsage \(keyUsage)"
+            case .crl:
+                let list = facts.revocationList
+                line = "  #\(certificate.index) CRL of \(escape(facts.issuer.rfc4514)) · thisUpdate \(facts.notBefore.isoDate)"
+                line += " · nextUpdate " + (list?.nextUpdate.map(\.isoDate) ?? "none")
+                line += " · \(list?.revokedCount ?? 0) revoked"
+            }
             if let name = certificate.friendlyName {
                 line += " · \"\(escape(name))\""
             }
@@ -103,7 +114,7 @@ public final class TextReport: ReportWriter {
             let count = summary.findings[severity] ?? 0
             counts.append("\(count) \(severity.rawValue)")
         }
-        var line = "\(summary.files) files, \(summary.certificates) certificates: \(counts.joined(separator: ", "))"
+        var line = "\(summary.files) files, \(summary.documentCounts): \(counts.joined(separator: ", "))"
         line += "; \(summary.unreadable) unreadable, \(summary.skipped) skipped"
         if summary.suppressed > 0 {
             line += "; \(summary.suppressed) suppressed by baseline or waivers"

@@ -8,6 +8,8 @@ public struct EvaluationInput: Sendable {
     public var presentation: Presentation?
     /// The private key found with the certificate (in its file or beside it), when there is one.
     public var privateKey: PrivateKeyCheck?
+    /// What the scan's CRLs say of it (nil: not a certificate, or no CRLs are known at all).
+    public var revocation: RevocationStatus?
     /// Product installer defaults this certificate matches (filled by `ProductCatalog`).
     public var products: [ProductMatch] = []
     /// Vendors whose guidance applies to this certificate, and why (filled by `ProductCatalog` and

@@ -57,6 +57,51 @@ public struct FactDefinition: Sendable {
 public enum FactCatalog {
     public static let all: [FactDefinition] = [
         FactDefinition(
+            name: "document",
+            summary: "what was read: certificate, csr (a PKCS#10 request: no issuer, serial or validity) or crl (a revocation list: crl.* facts)",
+            accessor: .enumeration { $0.facts.document }),
+        FactDefinition(
+            name: "revocation.status",
+            summary: "what the scan's CRLs (--crl, and files named like CRLs in the scanned folders) say of a certificate: none (no CRL of its issuer), good (its issuer's CRL does not list it), revoked",
+            accessor: .enumeration { $0.revocation?.state ?? .none }),
+        FactDefinition(
+            name: "revocation.crl", summary: "the CRL that lists the certificate, or the first CRL of its issuer; empty when none",
+            accessor: .string { $0.revocation?.crl ?? "" }),
+        FactDefinition(
+            name: "revocation.date", summary: "when the certificate was revoked (the CRL entry's revocationDate); 1970-01-01 when not revoked",
+            accessor: .date { $0.revocation?.revocationDate ?? UnixTime(seconds: 0) }),
+        FactDefinition(
+            name: "revocation.reason",
+            summary: "the revoked entry's reason (keyCompromise, superseded, …; 'not given' without a reasonCode); empty when not revoked",
+            accessor: .string { input in
+                guard let status = input.revocation, status.state == .revoked else { return "" }
+                return status.reason ?? "not given"
+            }),
+        FactDefinition(
+            name: "crl.thisUpdate", summary: "a CRL's thisUpdate; 1970-01-01 for other documents",
+            accessor: .date { $0.facts.revocationList?.thisUpdate ?? UnixTime(seconds: 0) }),
+        FactDefinition(
+            name: "crl.nextUpdate.present", summary: "a CRL carries a nextUpdate (RFC 5280 §5.1.2.5: conforming CAs MUST include it)",
+            accessor: .bool { $0.facts.revocationList?.nextUpdate != nil }),
+        FactDefinition(
+            name: "crl.nextUpdate", summary: "a CRL's nextUpdate: when a newer CRL is due; its thisUpdate when it has none",
+            accessor: .date { $0.facts.revocationList.map { $0.nextUpdate ?? $0.thisUpdate } ?? UnixTime(seconds: 0) }),
+        FactDefinition(
+            name: "crl.daysLeft",
+            summary: "whole days from now until a CRL's nextUpdate (negative once passed); 0 without a nextUpdate",
+            accessor: .int { input in
+                guard let next = input.facts.revocationList?.nextUpdate else { return 0 }
+                return Int(Validity.floorDays(next.seconds - input.context.now.seconds))
+            }),
+        FactDefinition(
+            name: "crl.stale", summary: "a CRL's nextUpdate has passed: clients that check it fail or fall back",
+            accessor: .bool { input in input.facts.revocationList?.nextUpdate.map { $0 < input.context.now } ?? false }),
+        FactDefinition(
+            name: "crl.revoked", summary: "how many certificates a CRL lists", accessor: .int { $0.facts.revocationList?.revokedCount ?? 0 }),
+        FactDefinition(
+            name: "crl.number", summary: "a CRL's cRLNumber in hex; empty when absent",
+            accessor: .string { $0.facts.revocationList?.number.map { Hex.encode($0) } ?? "" }),
+        FactDefinition(
             name: "role",
             summary: "the role the rules judge it in: leaf, intermediate or root as declared (role.declared), except that what a live server presents first is a leaf, and so is a self-issued CA shaped as a server certificate (role.basis)",
             accessor: .enumeration { $0.role }),
@@ -205,6 +250,9 @@ public enum FactCatalog {
         FactDefinition(
             name: "serial.octets", summary: "length of the serial number encoding in octets",
             accessor: .int { $0.facts.serial.count }),
+        FactDefinition(
+            name: "serial.hex", summary: "the serial number as colon-separated hex octets, as encoded",
+            accessor: .string { $0.facts.serialHex }),
         FactDefinition(
             name: "serial.positive", summary: "the serial number is greater than zero",
             accessor: .bool { $0.facts.serialIsPositive }),

@@ -24,6 +24,8 @@ public struct RuleExamples: Sendable {
         public var handshake: TLSHandshake?
         /// Anchors the presented chain is judged against (`trustStore:`).
         public var trustStore: String?
+        /// A CRL file the certificate is judged against (`crl:`).
+        public var crl: String?
         /// A private key found with the certificate (`privateKey:`).
         public var privateKey: PrivateKeyCheck?
 
@@ -91,12 +93,16 @@ public final class Rule: Sendable {
     public let ineffective: UnixTime?
     /// Raised by the policy (waivers), not by certificate facts: the auditor never evaluates it.
     public let raisedByPolicy: Bool
+    /// The kinds of document the rule judges (`documents:`; certificates only unless it says so).
+    public let documents: Set<DocumentKind>
 
     init(
         id: String, title: String, severity: Severity, profile: String, citations: [Citation], applies: Condition,
         check: Condition, message: MessageTemplate, remediation: String, examples: RuleExamples, sourceText: String,
-        file: String, line: Int?, effective: UnixTime? = nil, ineffective: UnixTime? = nil, raisedByPolicy: Bool = false
+        file: String, line: Int?, effective: UnixTime? = nil, ineffective: UnixTime? = nil, raisedByPolicy: Bool = false,
+        documents: Set<DocumentKind> = [.certificate]
     ) {
+        self.documents = documents
         self.id = id
         self.title = title
         self.severity = severity
@@ -117,7 +123,7 @@ public final class Rule: Sendable {
 
     /// What the rule says about one certificate.
     public func outcome(on input: EvaluationInput) -> RuleOutcome {
-        guard !raisedByPolicy else { return .notApplicable }
+        guard !raisedByPolicy, documents.contains(input.facts.document) else { return .notApplicable }
         let notBefore = input.facts.notBefore
         if let effective, notBefore < effective { return .notApplicable }
         if let ineffective, notBefore >= ineffective { return .notApplicable }

@@ -54,9 +54,16 @@ public struct RuleExampleRunner: Sendable {
                     continue
                 }
             }
+            auditor.revocations = example.crl.map { path in
+                RevocationIndex.load(files: [(path, true)], maxFileSize: Limits.exampleFile, decoder: decoder)
+            }
+            if let problems = auditor.revocations?.problems, !problems.isEmpty {
+                failures.append("example \(example): \(problems.joined(separator: "; "))")
+                continue
+            }
             let report = auditor.audit(decoded, path: name)
             guard report.problems.isEmpty, let certificate = report.certificates.first else {
-                failures.append("example \(example) holds no readable certificate \(report.problems)")
+                failures.append("example \(example) holds no readable certificate, request or CRL \(report.problems)")
                 continue
             }
             let finding = certificate.findings.first { $0.ruleId == rule.id }

@@ -9,8 +9,8 @@ enum RuleFileLoader {
     }
 
     static let ruleFields = [
-        "id", "title", "severity", "citation", "applies", "check", "message", "remediation", "examples", "effective",
-        "ineffective",
+        "id", "title", "severity", "citation", "documents", "applies", "check", "message", "remediation", "examples",
+        "effective", "ineffective",
     ]
 
     static func load(path: String, parameters: Set<String>) throws(RuleLoadError) -> Contents {
@@ -54,7 +54,7 @@ enum RuleFileLoader {
     {
         let fields = try reader.fields(
             root, "a rule file",
-            allowed: ["profile", "title", "summary", "default", "applies", "scope", "at", "remediation", "rules"],
+            allowed: ["profile", "title", "summary", "default", "documents", "applies", "scope", "at", "remediation", "rules"],
             required: ["profile", "title", "rules"])
         let name = try reader.string(fields["profile"]!, "profile")
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
@@ -71,6 +71,8 @@ enum RuleFileLoader {
             },
             scope: try fields["scope"].map { (node) throws(RuleLoadError) in try reader.string(node, "scope") },
             file: reader.file)
+        // 'documents:' at the top is every rule's default: certificates, requests (csr), CRLs (crl).
+        let fileDocuments = try fields["documents"].map { (node) throws(RuleLoadError) in try documents(node, reader: reader) }
         // A file-level 'applies:' is every rule's applicability too (zlint's framework-level CheckApplies).
         let fileApplies = try fields["applies"].map { (node) throws(RuleLoadError) in try compiler.compile(node) }
         if fields["applies"] != nil, fields["scope"] == nil {
@@ -87,7 +89,8 @@ enum RuleFileLoader {
             let nextLine = index + 1 < ruleNodes.count ? ruleNodes[index + 1].mark?.line : nil
             rules.append(
                 try loadRule(
-                    node, profile: name, fileApplies: fileApplies, examplesAt: examplesAt, reader: reader, compiler: compiler,
+                    node, profile: name, fileApplies: fileApplies, fileDocuments: fileDocuments, examplesAt: examplesAt,
+                    reader: reader, compiler: compiler,
                     sourceText: sourceSlice(lines, from: node.mark?.line, to: nextLine)))
         }
         return .profile(profile, rules)
@@ -147,8 +150,8 @@ enum RuleFileLoader {
     }
 
     private static func loadRule(
-        _ node: Node, profile: String, fileApplies: Condition?, examplesAt: UnixTime?, reader: YAMLReader,
-        compiler: ConditionCompiler, sourceText: String
+        _ node: Node, profile: String, fileApplies: Condition?, fileDocuments: Set<DocumentKind>?, examplesAt: UnixTime?,
+        reader: YAMLReader, compiler: ConditionCompiler, sourceText: String
     ) throws(RuleLoadError) -> Rule {
         let fields = try reader.fields(
             node, "a rule", allowed: ruleFields, required: ["id", "title", "severity", "citation", "check", "message"])
@@ -195,7 +198,30 @@ enum RuleFileLoader {
             examples: try examples(fields["examples"], at: examplesAt, reader: reader),
             sourceText: sourceText,
             file: reader.file,
-            line: node.mark?.line, effective: effective, ineffective: ineffective)
+            line: node.mark?.line, effective: effective, ineffective: ineffective,
+            documents: try fields["documents"].map { (node) throws(RuleLoadError) in try documents(node, reader: reader) }
+                ?? fileDocuments ?? [.certificate])
+    }
+
+    /// `documents: [certificate, csr, crl]` (or one of them alone).
+    private static func documents(_ node: Node, reader: YAMLReader) throws(RuleLoadError) -> Set<DocumentKind> {
+        let items: [Node]
+        if case .sequence(let sequence) = node {
+            items = Array(sequence)
+        } else {
+            items = [node]
+        }
+        var kinds: Set<DocumentKind> = []
+        for item in items {
+            let text = try reader.string(item, "documents")
+            guard let kind = DocumentKind(rawValue: text) else {
+                throw reader.error(
+                    item, "unknown document kind '\(text)'; expected one of: \(DocumentKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            kinds.insert(kind)
+        }
+        guard !kinds.isEmpty else { throw reader.error(node, "'documents:' names at least one kind") }
+        return kinds
     }
 
     private static func combine(_ file: Condition?, _ rule: Condition?) -> Condition {
@@ -252,7 +278,7 @@ enum RuleFileLoader {
                     continue
                 }
                 let entry = try reader.fields(
-                    item, "an example", allowed: ["file", "pem", "presented", "message", "handshake", "trustStore", "privateKey"])
+                    item, "an example", allowed: ["file", "pem", "presented", "message", "handshake", "trustStore", "privateKey", "crl"])
                 let source: RuleExamples.Example.Source
                 switch (entry["file"], entry["pem"]) {
                 case (let file?, nil): source = .file(resolve(try reader.string(file, "file")))
@@ -271,6 +297,9 @@ enum RuleFileLoader {
                         message: message, handshake: try entry["handshake"].map { (node) throws(RuleLoadError) in try handshake(node, reader: reader) },
                         trustStore: try entry["trustStore"].map { (node) throws(RuleLoadError) in resolve(try reader.string(node, "trustStore")) }))
                 examples[examples.count - 1].privateKey = key
+                examples[examples.count - 1].crl = try entry["crl"].map { (node) throws(RuleLoadError) in
+                    resolve(try reader.string(node, "crl"))
+                }
             }
             return examples
         }

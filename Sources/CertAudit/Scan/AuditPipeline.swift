@@ -41,6 +41,10 @@ public struct AuditPipeline: Sendable {
     public var retainSources = false
     /// The facts cache (`--cache FILE`): read at the start, written anew at the end (`FactsCache`).
     public var cachePath: String?
+    /// CRLs to judge certificates against (`--crl FILE|DIR`), besides the files named like CRLs in the
+    /// scanned folders (`RevocationIndex.isNamedLikeCRL`), which are read first whenever this is on.
+    public var crlPaths: [String] = []
+    public var revocationChecks = true
 
     /// What an input is charged at least: bounds the number of small or empty inputs waiting behind a
     /// slow one.
@@ -87,9 +91,18 @@ public struct AuditPipeline: Sendable {
         ca_fix_mmap_threshold()
         let pipeline = Pipeline(byteLimit: max(inFlightByteLimit, AuditPipeline.minimumInputCost))
         let walker = walker
-        var cacheWarnings: [String] = []
-        let (cacheReader, cacheWriter) = openCache(warnings: &cacheWarnings)
-        let scanner = self
+        var warnings: [String] = []
+        let (cacheReader, cacheWriter) = openCache(warnings: &warnings)
+        var prepared = self
+        if revocationChecks {
+            let index = loadRevocations(inputs)
+            warnings += index.problems
+            if !index.isEmpty {
+                prepared.auditor.revocations = index
+            }
+        }
+        let scanner = prepared
+        let revocationSources = scanner.auditor.revocations?.sources ?? []
         DispatchQueue.global().async {
             for input in inputs {
                 switch input {
@@ -165,14 +178,39 @@ public struct AuditPipeline: Sendable {
         summary.elapsedSeconds = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9 - started
         summary.peakInFlightBytes = pipeline.peakInFlight
         if let cacheReader, let problem = cacheReader.problem {
-            cacheWarnings.append(problem)
+            warnings.append(problem)
         }
         if let cacheWriter, let failure = cacheWriter.finish() {
-            cacheWarnings.append(failure + " (the cache was not updated)")
+            warnings.append(failure + " (the cache was not updated)")
         }
         summary.cacheUsed = cachePath != nil
-        summary.cacheWarnings = cacheWarnings
+        summary.warnings = warnings
+        summary.crlSources = revocationSources
         return summary
+    }
+
+    /// The CRLs of `--crl` (files, or every file of a folder that holds one) and the files named like
+    /// CRLs in the scanned folders, read before any certificate is judged.
+    func loadRevocations(_ inputs: [ScanInput]) -> RevocationIndex {
+        var files: [(path: String, given: Bool)] = []
+        for path in crlPaths {
+            var info = stat()
+            if stat(path, &info) == 0, InputWalker.isDirectory(info) {
+                walker.walk([path]) { item in
+                    if case .file(let file, _, _) = item { files.append((file, false)) }
+                }
+            } else {
+                files.append((path, true))
+            }
+        }
+        for case .path(let root) in inputs {
+            walker.walk([root]) { item in
+                if case .file(let file, _, _) = item, RevocationIndex.isNamedLikeCRL(FolderListing.name(of: file)) {
+                    files.append((file, false))
+                }
+            }
+        }
+        return RevocationIndex.load(files: files, maxFileSize: walker.options.maxFileSize, decoder: decoder)
     }
 
     private func openCache(warnings: inout [String]) -> (FactsCacheReader?, FactsCacheWriter?) {

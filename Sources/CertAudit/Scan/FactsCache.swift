@@ -29,7 +29,7 @@ import _CryptoExtras
 /// same roots in another order) reuses less, but never wrongly.
 public enum FactsCache {
     /// Bumped whenever `CertificateFacts`, `ParsedInput` or their encoding change.
-    static let formatVersion: UInt64 = 1
+    static let formatVersion: UInt64 = 2
     static let magic = Array("certaudit facts cache\n".utf8)
     /// Files changed this recently before they were read are not kept.
     static let racySeconds: Int64 = 1

@@ -1,7 +1,10 @@
 /// Counts over a whole scan, for the summary line, report footers and the exit status.
 public struct ScanSummary: Sendable {
     public var files = 0
+    /// Documents judged, by kind: certificates, certificate signing requests, CRLs.
     public var certificates = 0
+    public var requests = 0
+    public var crls = 0
     public var skipped = 0
     /// Paths with at least one per-file error.
     public var unreadable = 0
@@ -44,7 +47,9 @@ public struct ScanSummary: Sendable {
     public var cacheUsed = false
     public var cacheReused = 0
     public var cacheRead = 0
-    public var cacheWarnings: [String] = []
+    public var warnings: [String] = []
+    /// The CRLs certificates were judged against (path and place of each).
+    public var crlSources: [String] = []
 
     public init() {}
 
@@ -55,7 +60,13 @@ public struct ScanSummary: Sendable {
         case .read?: cacheRead += 1
         case nil: break
         }
-        certificates += report.certificates.count
+        for certificate in report.certificates {
+            switch certificate.document {
+            case .certificate: certificates += 1
+            case .csr: requests += 1
+            case .crl: crls += 1
+            }
+        }
         if report.skipReason != nil, report.certificates.isEmpty, report.problems.isEmpty {
             skipped += 1
         }
@@ -100,6 +111,15 @@ public struct ScanSummary: Sendable {
                 }
             }
         }
+    }
+
+    /// "3 certificates", or "3 certificates, 1 CSR, 2 CRLs" when requests or CRLs were read (the
+    /// certificates' word stays plural, as the summary line has always printed it).
+    public var documentCounts: String {
+        var parts = ["\(certificates) certificates"]
+        if requests > 0 { parts.append("\(requests) CSR" + (requests == 1 ? "" : "s")) }
+        if crls > 0 { parts.append("\(crls) CRL" + (crls == 1 ? "" : "s")) }
+        return parts.joined(separator: ", ")
     }
 
     public func count(atLeast threshold: Severity) -> Int {
