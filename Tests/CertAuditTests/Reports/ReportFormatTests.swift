@@ -109,9 +109,10 @@ import Testing
         let counter = JUnitCounter()
         parser.delegate = counter
         #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
-        let certificates = Self.scan.summary["certificates"] as! Int
+        // One testcase per document (certificates, requests, CRLs) and per unreadable input.
+        let documents = ["certificates", "requests", "crls"].map { Self.scan.summary[$0] as! Int }.reduce(0, +)
         let unreadable = (Self.scan.json["errors"] as! [Any]).count
-        #expect(counter.testcases == certificates + unreadable)
+        #expect(counter.testcases == documents + unreadable)
         #expect(counter.failures == Self.scan.findings["error"]!, "failures are the findings at or above --fail-on error")
         #expect(counter.errors == unreadable)
         for suite in counter.suites {

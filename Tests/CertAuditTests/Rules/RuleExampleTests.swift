@@ -25,7 +25,7 @@ import Testing
             id: rule.id, title: rule.title, severity: rule.severity, profile: rule.profile, citations: rule.citations,
             applies: rule.applies, check: rule.check, message: rule.message, remediation: rule.remediation,
             examples: RuleExamples(triggers: rule.examples.passes, passes: rule.examples.triggers),
-            sourceText: rule.sourceText, file: rule.file, line: rule.line)
+            sourceText: rule.sourceText, file: rule.file, line: rule.line, documents: rule.documents)
         let runner = RuleExampleRunner(
             products: Fixtures.catalog.products, context: EvaluationContext(now: Fixtures.referenceTime),
             passwords: Fixtures.passwords)
@@ -33,8 +33,8 @@ import Testing
     }
 
     @Test func builtinProfilesAndDefaults() {
-        #expect(Set(Fixtures.catalog.profiles.map(\.name)) == ["browser", "vendor", "files", "rfc5280", "cabf", "certaudit"])
-        #expect(Set(Fixtures.catalog.defaultProfileNames) == ["browser", "vendor", "files", "certaudit"])
+        #expect(Set(Fixtures.catalog.profiles.map(\.name)) == ["browser", "vendor", "files", "crl", "rfc5280", "cabf", "certaudit"])
+        #expect(Set(Fixtures.catalog.defaultProfileNames) == ["browser", "vendor", "files", "crl", "certaudit"])
         #expect(Fixtures.catalog.rules.filter(\.raisedByPolicy).map(\.id) == ["certaudit.waiver-expired"])
         #expect(Fixtures.catalog.products.map(\.vendor) == ["Veeam"])
     }
