@@ -15,4 +15,8 @@ int ca_remaining_ms(long long deadline);
 /// `*failure` (a `ca_tls_failure`) CA_TLS_TIMEOUT or CA_TLS_STARTTLS.
 int ca_starttls_run(int fd, int kind, long long deadline, char *message, size_t size, int *failure);
 
+/// The iteration count (PBKDF2, PKCS#12 PBE) of a password-based encryption AlgorithmIdentifier, and
+/// for scrypt its cost: -1 when the scheme cannot be read. Read before any key derivation runs.
+long ca_pbe_cost(const void *x509_algor, int *is_scrypt, long *scrypt_parallel);
+
 #endif

@@ -5,7 +5,7 @@ import CertAudit
 struct ScanOptions: ParsableArguments {
     @OptionGroup var input: InputOptions
 
-    @Option(name: .customLong("profile"), help: "Rule profile (repeatable): browser, vendor, files, rfc5280, cabf, all… Default: browser, vendor and files.")
+    @Option(name: .customLong("profile"), help: "Rule profile (repeatable): browser, vendor, files, crl, rfc5280, cabf, all… Default: browser, vendor, files and crl.")
     var profiles: [String] = []
 
     @Option(name: .customLong("disable"), help: "Turn off a rule by id (repeatable).")
@@ -21,6 +21,9 @@ struct ScanOptions: ParsableArguments {
     @OptionGroup var clock: ClockOptions
 
     @OptionGroup var password: PasswordFileOption
+
+    @Flag(help: "Decrypt encrypted private keys lying with certificates with the given passwords, inside OpenSSL and only to compare them with the certificate (off: a scan decrypts no key, and their match is unchecked).")
+    var matchEncryptedKeys = false
 
     @Option(help: "Configuration file (default: .certaudit.yaml in the first folder scanned).")
     var config: String?
@@ -77,6 +80,7 @@ struct ScanOptions: ParsableArguments {
         let walk = input.walkOptions(configuration: configuration)
         var decoder = ContainerDecoder(passwords: try password.candidates())
         decoder.fileTimeoutSeconds = input.fileTimeout
+        decoder.matchEncryptedKeys = matchEncryptedKeys
         var pipeline = AuditPipeline(
             walker: InputWalker(options: walk),
             decoder: decoder,

@@ -190,6 +190,8 @@ typedef enum {
     CA_KEY_ENCRYPTED = -1,              ///< encrypted (not decrypted: the match is not checked)
     CA_KEY_UNREADABLE = -2,             ///< no private key OpenSSL can read (or an encrypted DER one)
     CA_KEY_CERTIFICATE_UNREADABLE = -3, ///< OpenSSL cannot read the certificate
+    CA_KEY_WRONG_PASSWORD = -4,         ///< encrypted, and the password does not open it
+    CA_KEY_LIMIT = -5,                  ///< encrypted with a KDF cost above the cap: not decrypted
 } ca_key_match;
 
 /// Whether `key` (PEM — PKCS#8, PKCS#1 RSA, SEC1 EC — or DER) belongs to one of `count` certificates
@@ -197,6 +199,16 @@ typedef enum {
 /// Returns a `ca_key_match`; on CA_KEY_MATCH, `*matched` is the certificate's index.
 int ca_private_key_matches(const unsigned char *key, size_t key_length, const unsigned char *const *certificates,
                            const size_t *lengths, size_t count, size_t *matched);
+
+/// For an encrypted key (PKCS#8 `ENCRYPTED PRIVATE KEY` in PEM or DER, or legacy `Proc-Type: 4,ENCRYPTED`
+/// PEM): decrypts it with `password` inside OpenSSL and compares it as `ca_private_key_matches` does; the
+/// decrypted key is freed wiped and never returned. A PBKDF2 or PKCS#12 PBE iteration count above
+/// CA_P12_MAX_ITERATIONS, or an scrypt cost above OpenSSL's memory bound, is refused (CA_KEY_LIMIT)
+/// before any derivation; `*cost` is that count (or scrypt's N·r). Only called when the user asked for
+/// encrypted keys to be matched.
+int ca_encrypted_key_matches(const unsigned char *key, size_t key_length, const char *password,
+                             const unsigned char *const *certificates, const size_t *lengths, size_t count,
+                             size_t *matched, long *cost);
 
 /// Overwrites `count` bytes with zeros in a way the compiler cannot drop (OPENSSL_cleanse): for
 /// private keys and passwords in Swift buffers.

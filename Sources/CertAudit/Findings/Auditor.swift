@@ -99,7 +99,10 @@ public struct Auditor: Sendable {
         let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
         var decoded = decoder.decode(bytes, name: name)
         if !(decoded.deadline?.passed ?? false) {
-            decoded.privateKeyCheck = PrivateKeyCheck.find(path: path, bytes: bytes, decoded: decoded, siblings: siblings)
+            let decryption = decoder.matchEncryptedKeys
+                ? PrivateKeyCheck.Decryption(passwords: decoder.passwords, deadline: decoded.deadline) : nil
+            decoded.privateKeyCheck = PrivateKeyCheck.find(
+                path: path, bytes: bytes, decoded: decoded, siblings: siblings, decryption: decryption)
         }
         return decoded
     }

@@ -10,6 +10,9 @@ public struct ContainerDecoder: Sendable {
     /// Each input's time budget (`--file-timeout`): checked between PKCS#12 password candidates here and
     /// between certificates when they are judged; nil for none.
     public var fileTimeoutSeconds: Int?
+    /// Decrypt encrypted private keys lying with certificates with `passwords`, inside OpenSSL and only to
+    /// compare them (`--match-encrypted-keys`). Off: a scan decrypts no key, and such a match is unchecked.
+    public var matchEncryptedKeys = false
 
     public init(passwords: PasswordCandidates = PasswordCandidates(), keepSecrets: Bool = false) {
         self.passwords = passwords

@@ -67,8 +67,15 @@ public struct PrivateKeyCheck: Sendable, Hashable {
     /// (in `decoded.certificates`) of the certificate it is judged with: the one it belongs to, else the
     /// first end-entity certificate. nil when no key lies with them, or the file holds only CAs (certbot's
     /// chain.pem).
+    /// Passwords to decrypt encrypted keys with, only to compare them (`--match-encrypted-keys`; nil:
+    /// encrypted keys stay unchecked), and the file's time budget, checked between candidates.
+    struct Decryption {
+        var passwords: PasswordCandidates
+        var deadline: Deadline?
+    }
+
     static func find(
-        path: String, bytes: [UInt8], decoded: DecodedInput, siblings: FolderListing? = nil
+        path: String, bytes: [UInt8], decoded: DecodedInput, siblings: FolderListing? = nil, decryption: Decryption? = nil
     ) -> (Int, PrivateKeyCheck)? {
         let certificates = decoded.certificates
         // Keys are matched to certificates: a file of requests or CRLs has none to match.
@@ -78,7 +85,9 @@ public struct PrivateKeyCheck: Sendable, Hashable {
         // In the same file (a combined PEM, as HAProxy reads it): looked for only when the decoder saw a
         // key block, so that the scan's hot path reads each file once. The certificate file itself is
         // stat'ed only once a key is found (the common file with no key costs the beside lookups alone).
-        if decoded.privateKeys > 0, var check = inFile(bytes: bytes, certificates: certificates), let ownInfo = statOf(path) {
+        if decoded.privateKeys > 0, var check = inFile(bytes: bytes, certificates: certificates, decryption: decryption),
+            let ownInfo = statOf(path)
+        {
             check.1.path = path
             check.1.mode = UInt32(ownInfo.st_mode)
             (check.1.othersCanReach, check.1.groupCanReach) = reach(path)
@@ -94,7 +103,8 @@ public struct PrivateKeyCheck: Sendable, Hashable {
             guard let (key, info) = readBeside(candidate) else { continue }
             var bytes = key
             defer { Secrets.wipe(&bytes) }
-            guard var check = compare(key: bytes, certificates: certificates), let ownInfo = statOf(path) else { continue }  // not a key
+            guard var check = compare(key: bytes, certificates: certificates, decryption: decryption), let ownInfo = statOf(path)
+            else { continue }  // not a key
             check.1.path = candidate
             check.1.mode = UInt32(info.st_mode)
             check.1.ownerDiffers = info.st_uid != ownInfo.st_uid
@@ -106,11 +116,11 @@ public struct PrivateKeyCheck: Sendable, Hashable {
 
     /// The first complete private-key block of a PEM file, compared with its certificates (mode and path
     /// left for the caller). Also the fuzz target's entry.
-    static func inFile(bytes: [UInt8], certificates: [ExtractedCertificate]) -> (Int, PrivateKeyCheck)? {
+    static func inFile(bytes: [UInt8], certificates: [ExtractedCertificate], decryption: Decryption? = nil) -> (Int, PrivateKeyCheck)? {
         for block in PEMScanner.blocks(in: bytes) where block.complete && block.label.hasSuffix("PRIVATE KEY") {
             var key = Array(bytes[block.extent])
             defer { Secrets.wipe(&key) }
-            return compare(key: key, certificates: certificates)
+            return compare(key: key, certificates: certificates, decryption: decryption)
         }
         return nil
     }
@@ -136,23 +146,32 @@ public struct PrivateKeyCheck: Sendable, Hashable {
     }
 
     /// Compares a key with at most `comparisonLimit` certificates; nil when the bytes are no key.
-    private static func compare(key: [UInt8], certificates: [ExtractedCertificate]) -> (Int, PrivateKeyCheck)? {
+    private static func compare(key: [UInt8], certificates: [ExtractedCertificate], decryption: Decryption?) -> (
+        Int, PrivateKeyCheck
+    )? {
         let considered = Array(certificates.prefix(comparisonLimit))
         var check = PrivateKeyCheck(path: "", match: .mismatch, mode: 0)
         var matched = 0
         let ders = considered.map { Array($0.der) }
-        let result: Int32 = key.withUnsafeBufferPointer { keyBytes in
+        var result: Int32 = key.withUnsafeBufferPointer { keyBytes in
             withPointers(ders) { pointers, lengths in
                 ca_private_key_matches(keyBytes.baseAddress, keyBytes.count, pointers, lengths, ders.count, &matched)
+            }
+        }
+        if result == CA_KEY_ENCRYPTED.rawValue {
+            if let decryption {
+                (result, check.uncheckedReason) = decrypting(key, ders: ders, with: decryption, matched: &matched)
+            } else {
+                check.uncheckedReason = "the key is encrypted (not decrypted to compare it; --match-encrypted-keys with its password does)"
             }
         }
         switch result {
         case CA_KEY_MATCH.rawValue:
             check.match = .match
+            check.uncheckedReason = nil
             return (matched, check)
         case CA_KEY_ENCRYPTED.rawValue:
             check.match = .unchecked
-            check.uncheckedReason = "the key is encrypted (not decrypted to compare it)"
         case CA_KEY_UNREADABLE.rawValue:
             return nil
         case CA_KEY_CERTIFICATE_UNREADABLE.rawValue:
@@ -163,6 +182,43 @@ public struct PrivateKeyCheck: Sendable, Hashable {
             guard considered.contains(where: { isEndEntity($0.der) }) else { return nil }
         }
         return (considered.firstIndex { isEndEntity($0.der) } ?? 0, check)
+    }
+
+    /// Tries each password candidate (but "no password") on an encrypted key, inside the shim, within
+    /// the file's budget: the key's match, or CA_KEY_ENCRYPTED with why it stays unchecked.
+    private static func decrypting(_ key: [UInt8], ders: [[UInt8]], with decryption: Decryption, matched: inout Int) -> (
+        Int32, String?
+    ) {
+        var tried = 0
+        for candidate in decryption.passwords.values {
+            guard let password = candidate else { continue }
+            if let deadline = decryption.deadline, deadline.passed {
+                return (CA_KEY_ENCRYPTED.rawValue, "the file's time budget (--file-timeout) ran out after \(tried) password(s)")
+            }
+            tried += 1
+            var cost = 0
+            let result: Int32 = key.withUnsafeBufferPointer { keyBytes in
+                withPointers(ders) { pointers, lengths in
+                    ca_encrypted_key_matches(keyBytes.baseAddress, keyBytes.count, password, pointers, lengths, ders.count, &matched, &cost)
+                }
+            }
+            switch result {
+            case CA_KEY_WRONG_PASSWORD.rawValue:
+                continue
+            case CA_KEY_LIMIT.rawValue:
+                return (CA_KEY_ENCRYPTED.rawValue, "the key's encryption asks for a KDF cost of \(cost), above the limit: not decrypted")
+            case CA_KEY_UNREADABLE.rawValue:
+                return (CA_KEY_ENCRYPTED.rawValue, "the key is encrypted with a scheme OpenSSL cannot read")
+            default:
+                return (result, nil)
+            }
+        }
+        let sources = decryption.passwords.sources
+        return (
+            CA_KEY_ENCRYPTED.rawValue,
+            "the key is encrypted and no password tried opens it (the empty one"
+                + (sources.isEmpty ? "; give one with --password-file or CERTAUDIT_PFX_PASSWORD)" : ", and those of \(sources.joined(separator: " and ")))")
+        )
     }
 
     private static func isEndEntity(_ der: ArraySlice<UInt8>) -> Bool {

@@ -75,6 +75,104 @@ import Testing
         }
     }
 
+    /// With `--match-encrypted-keys` and the password at hand, an encrypted key is decrypted inside the
+    /// shim and compared; without the flag, or without the right password, the match stays unchecked with
+    /// a reason; a key whose KDF asks for more than the iteration cap is never decrypted.
+    @Test func encryptedKeysAreMatchedOnlyWhenAskedAndThePasswordIsAtHand() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let passwords = folder + "/passwords.txt"
+        Fixtures.write("wrong-one\ns3cret\n", to: passwords)
+        let formats: [(name: String, arguments: [String])] = [
+            ("pkcs8-pbes2.key", ["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:s3cret"]),
+            ("pkcs8.der", ["pkcs8", "-topk8", "-v2", "aes-128-cbc", "-outform", "DER", "-passout", "pass:s3cret"]),
+            ("pkcs8-scrypt.key", ["pkcs8", "-topk8", "-scrypt", "-passout", "pass:s3cret"]),
+            ("legacy.key", ["rsa", "-traditional", "-aes128", "-passout", "pass:s3cret"]),
+            ("pkcs12-pbe.key", ["pkcs8", "-topk8", "-v1", "PBE-SHA1-3DES", "-passout", "pass:s3cret"]),
+        ]
+        var pairs: [String: String] = [:]  // certificate → its key file
+        for (index, format) in formats.enumerated() {
+            let stem = folder + "/site\(index)"
+            try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/good-rsa.crt", toPath: stem + ".crt")
+            let made = Fixtures.run("/usr/bin/openssl", format.arguments + ["-in", Self.rsa, "-out", stem + ".key"])
+            try #require(made.status == 0, "\(format.name): \(made.stderr)")
+            chmod(stem + ".key", 0o600)
+            pairs[stem + ".crt"] = stem + ".key"
+        }
+        // Another pair's key, encrypted: a mismatch once decrypted.
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/good-rsa.crt", toPath: folder + "/other.crt")
+        Fixtures.openssl(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:s3cret", "-in", Self.ec, "-out", folder + "/other.key"])
+        chmod(folder + "/other.key", 0o600)
+        // A PBKDF2 iteration count of 2^31-1 written into a real encrypted key (same key, same password).
+        let huge = folder + "/huge"
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/good-rsa.crt", toPath: huge + ".crt")
+        Fixtures.openssl(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-iter", "2048", "-outform", "DER", "-passout", "pass:s3cret", "-in", Self.rsa, "-out", huge + ".der"])
+        let rewrite = """
+            import sys
+            data = bytearray(open(sys.argv[1], 'rb').read())
+            old, new = bytes([2, 2, 8, 0]), bytes([2, 4, 0x7f, 0xff, 0xff, 0xff])
+            at = data.find(old); assert at > 0
+            def tlv(tag, body):
+                n = len(body)
+                return bytes([tag]) + (bytes([n]) if n < 128 else bytes([0x81, n]) if n < 256 else bytes([0x82, n >> 8, n & 255])) + body
+            def walk(buf):  # re-encode every constructed element around the changed INTEGER
+                tag, n, off = buf[0], buf[1], 2
+                if n & 0x80:
+                    k = n & 0x7f; n = int.from_bytes(buf[2:2 + k], 'big'); off = 2 + k
+                body = buf[off:off + n]
+                if tag in (0x30, 0xa0):
+                    parts, p = [], 0
+                    while p < len(body):
+                        t, m, o = body[p], body[p + 1], 2
+                        if m & 0x80:
+                            k = m & 0x7f; m = int.from_bytes(body[p + 2:p + 2 + k], 'big'); o = 2 + k
+                        parts.append(walk(body[p:p + o + m])); p += o + m
+                    return tlv(tag, b''.join(parts))
+                if bytes(buf[:off + n]) == old:
+                    return new
+                return bytes(buf[:off + n])
+            open(sys.argv[2], 'wb').write(walk(bytes(data)))
+            """
+        Fixtures.write(rewrite, to: folder + "/rewrite.py")
+        let rewritten = Fixtures.run("/usr/bin/python3", [folder + "/rewrite.py", huge + ".der", huge + ".key"])
+        try #require(rewritten.status == 0, "\(rewritten.stderr)")
+        try FileManager.default.removeItem(atPath: huge + ".der")
+        try FileManager.default.removeItem(atPath: folder + "/rewrite.py")
+        chmod(huge + ".key", 0o600)
+
+        func keys(_ arguments: [String]) throws -> [String: [String: Any]] {
+            let scan = Fixtures.run(Fixtures.executable, ["scan", "--profile", "files", "--format", "json"] + arguments + [folder])
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [String: Any], "\(scan.stderr)")
+            var byPath: [String: [String: Any]] = [:]
+            for certificate in json["certificates"] as? [[String: Any]] ?? [] {
+                byPath[certificate["path"] as! String] = certificate["privateKey"] as? [String: Any]
+            }
+            return byPath
+        }
+        let plain = try keys(["--password-file", passwords])
+        for certificate in pairs.keys.sorted() + [folder + "/other.crt", huge + ".crt"] {
+            #expect(plain[certificate]?["match"] as? String == "unchecked", "\(certificate)")
+            #expect((plain[certificate]?["uncheckedReason"] as? String)?.contains("--match-encrypted-keys") == true)
+        }
+        let asked = try keys(["--match-encrypted-keys", "--password-file", passwords])
+        for certificate in pairs.keys.sorted() {
+            #expect(asked[certificate]?["match"] as? String == "match", "\(certificate): \(asked[certificate] ?? [:])")
+        }
+        #expect(asked[folder + "/other.crt"]?["match"] as? String == "mismatch")
+        #expect(asked[huge + ".crt"]?["match"] as? String == "unchecked")
+        #expect((asked[huge + ".crt"]?["uncheckedReason"] as? String)?.contains("2147483647") == true, "\(asked[huge + ".crt"] ?? [:])")
+        // openssl agrees: the huge file is the same key with a changed count (its own check refuses or
+        // takes forever; the cap is what keeps a scan bounded), and the mismatch is another key.
+        let otherPublic = Fixtures.openssl(["pkey", "-in", folder + "/other.key", "-passin", "pass:s3cret", "-pubout"])
+        #expect(otherPublic != Fixtures.openssl(["x509", "-in", folder + "/other.crt", "-noout", "-pubkey"]))
+        // Without the right password: unchecked, saying so.
+        let wrong = folder + "/wrong.txt"
+        Fixtures.write("wrong-one\n", to: wrong)
+        let without = try keys(["--match-encrypted-keys", "--password-file", wrong])
+        #expect(without[folder + "/site0.crt"]?["match"] as? String == "unchecked")
+        #expect((without[folder + "/site0.crt"]?["uncheckedReason"] as? String)?.contains("no password tried opens it") == true)
+        #expect(!(without[folder + "/site0.crt"].map { "\($0)" } ?? "").contains("wrong-one"), "a password in the report")
+    }
+
     /// Findings per certificate path of a `--profile files` scan.
     static func filesFindings(_ arguments: [String]) throws -> [String: Set<String>] {
         let scan = Fixtures.run(Fixtures.executable, ["scan", "--profile", "files", "--format", "json"] + arguments)
