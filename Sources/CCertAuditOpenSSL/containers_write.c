@@ -6,6 +6,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,4 +191,35 @@ int ca_pkcs8_decrypt(const unsigned char *der, size_t len, const char *password,
     int plain_len = i2d_PKCS8_PRIV_KEY_INFO(info, &plain);
     PKCS8_PRIV_KEY_INFO_free(info);
     return take(out, plain, plain_len);
+}
+
+int ca_des_ede3_cbc(const unsigned char *key, const unsigned char *iv, const unsigned char *input, size_t length,
+                    int encrypt, ca_buffer *out) {
+    memset(out, 0, sizeof(*out));
+    ca_openssl_init();
+    if (length > (1 << 20)) {
+        snprintf(out->message, sizeof(out->message), "input too large");
+        return 0;
+    }
+    EVP_CIPHER_CTX *context = EVP_CIPHER_CTX_new();
+    unsigned char *buffer = malloc(length + 16);
+    int ok = 0;
+    int written = 0;
+    int final = 0;
+    if (context != NULL && buffer != NULL && EVP_CipherInit_ex(context, EVP_des_ede3_cbc(), NULL, key, iv, encrypt) == 1 &&
+        EVP_CipherUpdate(context, buffer, &written, input, (int)length) == 1 &&
+        EVP_CipherFinal_ex(context, buffer + written, &final) == 1) {
+        out->data = buffer;
+        out->len = (size_t)(written + final);
+        buffer = NULL;
+        ok = 1;
+    } else {
+        ca_describe_error(out->message, sizeof(out->message), encrypt ? "3DES encryption failed" : "3DES decryption failed");
+    }
+    if (buffer != NULL) {
+        OPENSSL_cleanse(buffer, length + 16);
+        free(buffer);
+    }
+    EVP_CIPHER_CTX_free(context);
+    return ok;
 }

@@ -86,6 +86,11 @@ int ca_p12_create(const unsigned char *cert_der, size_t cert_len, const unsigned
 /// PKCS#8 DER. Returns 1 on success, 0 on a wrong password or an undecodable key (see `message`).
 int ca_pkcs8_decrypt(const unsigned char *der, size_t len, const char *password, ca_buffer *out);
 
+/// DES-EDE3-CBC with PKCS#5 padding (`encrypt` 1) or its removal (0): the cipher of Java's JCEKS key
+/// protection (PBEWithMD5AndTripleDES, whose key derivation is done in Swift). Returns 1 on success.
+int ca_des_ede3_cbc(const unsigned char *key, const unsigned char *iv, const unsigned char *input, size_t length,
+                    int encrypt, ca_buffer *out);
+
 /// Builds a certs-only PKCS#7 SignedData (`.p7b`, DER) holding `count` certificates in order.
 /// Returns 1 on success.
 int ca_p7_create(const unsigned char *const *ders, const size_t *lens, size_t count, ca_buffer *out);

@@ -174,6 +174,10 @@ public struct ContainerDecoder: Sendable {
             }
         }
         result.privateKeys = store.entries.filter(\.isKeyEntry).count
+        if keepSecrets {
+            result.keystore = store
+            result.keystoreBytes = bytes
+        }
         if result.certificates.isEmpty && result.problems.isEmpty {
             result.skipReason = "\(kind.rawValue) keystore without certificates (\(store.secretKeys) secret keys)"
         }

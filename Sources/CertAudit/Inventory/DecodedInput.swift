@@ -21,6 +21,10 @@ public struct DecodedInput: Sendable {
     public var privateKeyCheck: (Int, PrivateKeyCheck)?
     /// For a live server: what it negotiated with Chrome's offer and what it accepts (the `tls.*` facts).
     public var handshake: TLSHandshake?
+    /// Only with `ContainerDecoder.keepSecrets`, for a JKS/JCEKS store: its entries and the password that
+    /// matched its integrity digest, for writing a replacement store (keys are decrypted only then).
+    var keystore: JavaKeystoreReader.Store?
+    var keystoreBytes: [UInt8]?
     /// True when the certificates came from PEM text (for writing a replacement the same way).
     public var armored = false
 }

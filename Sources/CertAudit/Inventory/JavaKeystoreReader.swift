@@ -23,9 +23,17 @@ enum JavaKeystoreReader {
 
     struct Entry: Sendable {
         var alias: String
-        /// True for a private-key entry (its chain, leaf first), false for a trusted certificate.
+        /// True for a private-key entry (its chain, leaf first), false for a trusted certificate; a JCEKS
+        /// secret key is an entry with neither (`isSecretKey`).
         var isKeyEntry: Bool
         var certificates: [ArraySlice<UInt8>]
+        var isSecretKey = false
+        /// Where the whole entry lies in the store (from its tag), so that a rewrite copies it unchanged.
+        var range: Range<Int> = 0..<0
+        /// The alias as stored (its length and modified UTF-8), and the creation time's 8 bytes.
+        var aliasRange: Range<Int> = 0..<0
+        /// A private-key entry's protected key (EncryptedPrivateKeyInfo): never decrypted by a scan.
+        var protectedKey: Range<Int>?
     }
 
     enum Integrity: Sendable, Equatable {
@@ -41,6 +49,10 @@ enum JavaKeystoreReader {
         var integrity: Integrity
         /// JCEKS secret-key entries stepped over (no certificate in them).
         var secretKeys: Int
+        var version: UInt32 = 2
+        /// The candidate that matched the integrity digest (remediation writes the new store with it);
+        /// nil when none did.
+        var password: String?
     }
 
     struct ReadError: Error, CustomStringConvertible, Sendable {
@@ -71,13 +83,18 @@ enum JavaKeystoreReader {
         var secretKeys = 0
         for number in 0..<Int(count) {
             let number = number + 1
+            let start = reader.at
             let tag = try reader.u32()
+            let aliasStart = reader.at
             let alias = try reader.utf()
             _ = try reader.bytes(8)  // creation time, milliseconds
+            let aliasRange = aliasStart..<reader.at
             switch tag {
             case 1:
                 let keyLength = try reader.u32()
+                let keyStart = reader.at
                 _ = try reader.bytes(Int(keyLength))  // EncryptedPrivateKeyInfo (or JCEKS's own): never decrypted
+                let protectedKey = keyStart..<reader.at
                 let chainLength = try reader.u32()
                 guard chainLength <= chainLimit else {
                     throw ReadError(description: "entry \(number) ('\(alias)') claims a chain of \(chainLength) certificates")
@@ -86,12 +103,21 @@ enum JavaKeystoreReader {
                 for _ in 0..<chainLength {
                     chain.append(try reader.certificate(version: version))
                 }
-                entries.append(Entry(alias: alias, isKeyEntry: true, certificates: chain))
+                entries.append(
+                    Entry(
+                        alias: alias, isKeyEntry: true, certificates: chain, range: start..<reader.at, aliasRange: aliasRange,
+                        protectedKey: protectedKey))
             case 2:
-                entries.append(Entry(alias: alias, isKeyEntry: false, certificates: [try reader.certificate(version: version)]))
+                let certificate = try reader.certificate(version: version)
+                entries.append(
+                    Entry(alias: alias, isKeyEntry: false, certificates: [certificate], range: start..<reader.at, aliasRange: aliasRange))
             case 3 where kind == .jceks:
                 try JavaSerialization.skipObject(&reader)
                 secretKeys += 1
+                entries.append(
+                    Entry(
+                        alias: alias, isKeyEntry: false, certificates: [], isSecretKey: true, range: start..<reader.at,
+                        aliasRange: aliasRange))
             default:
                 throw ReadError(description: "entry \(number) ('\(alias)') has an unknown tag \(tag)")
             }
@@ -103,6 +129,7 @@ enum JavaKeystoreReader {
         }
         let body = bytes[..<digestStart]
         var integrity = Integrity.notChecked(passwordsGiven: !passwords.sources.isEmpty)
+        var matched: String?
         // "" (no password and the empty one hash alike), "changeit", then the user's, each once; the
         // file's time budget is checked between candidates.
         var candidates: [String] = ["", defaultPassword]
@@ -111,22 +138,36 @@ enum JavaKeystoreReader {
         }
         for candidate in candidates {
             if let deadline, deadline.passed { break }
-            var hash = Insecure.SHA1()
-            var salted: [UInt8] = []
-            for unit in candidate.utf16 {
-                salted.append(UInt8(unit >> 8))
-                salted.append(UInt8(unit & 0xff))
-            }
-            hash.update(data: salted)
-            hash.update(data: Array("Mighty Aphrodite".utf8))
-            hash.update(data: body)
-            Secrets.wipe(&salted)
-            if Array(hash.finalize()) == Array(digest) {
+            if integrityDigest(of: body, password: candidate) == Array(digest) {
                 integrity = .checked
+                matched = candidate
                 break
             }
         }
-        return Store(kind: kind, entries: entries, integrity: integrity, secretKeys: secretKeys)
+        return Store(
+            kind: kind, entries: entries, integrity: integrity, secretKeys: secretKeys, version: version, password: matched)
+    }
+
+    /// SHA-1(password as UTF-16BE ‖ "Mighty Aphrodite" ‖ store bytes), as Java's JKS and JCEKS compute it.
+    static func integrityDigest(of body: ArraySlice<UInt8>, password: String) -> [UInt8] {
+        var hash = Insecure.SHA1()
+        var salted = utf16BigEndian(password)
+        hash.update(data: salted)
+        hash.update(data: Array("Mighty Aphrodite".utf8))
+        hash.update(data: body)
+        Secrets.wipe(&salted)
+        return Array(hash.finalize())
+    }
+
+    /// A Java password's chars as UTF-16BE code units, as the JKS key protector and digest use them.
+    static func utf16BigEndian(_ password: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(password.utf16.count * 2)
+        for unit in password.utf16 {
+            bytes.append(UInt8(unit >> 8))
+            bytes.append(UInt8(unit & 0xff))
+        }
+        return bytes
     }
 
     /// Big-endian reads with bounds.

@@ -31,6 +31,9 @@ struct PlanBuilder {
 
     func plan(_ facts: CertificateFacts, source: Source) throws(Refusal) -> ReplacementPlan {
         var notes = Notes(keeps: ["subject \(facts.subject.rfc4514) (byte-identical DER)"])
+        if source.container == .jks || source.container == .jceks {
+            try keystoreEntry(source, &notes)
+        }
         let issuer = try issuer(for: facts, &notes)
         let (key, spec) = try key(for: facts, source: source, &notes)
         if facts.isCA {
@@ -71,6 +74,27 @@ struct PlanBuilder {
             notes.changes.append("issuer \(facts.issuer.rfc4514) → \(authority.facts.subject.rfc4514)")
         }
         return .authority(authority)
+    }
+
+    /// A keystore's certificate is re-issued only as the leaf of a private-key entry, with the store's
+    /// password known (the new store is written with it); the entry keeps its alias.
+    private func keystoreEntry(_ source: Source, _ notes: inout Notes) throws(Refusal) {
+        guard !request.signingRequest else { return }
+        guard let store = source.decoded.keystore, let (entry, position) = JavaKeystoreWriter.entry(of: source.index, in: store) else {
+            throw Refusal(reason: "the keystore could not be read again for rewriting")
+        }
+        let alias = store.entries[entry].alias
+        guard store.entries[entry].isKeyEntry, position == 0 else {
+            throw Refusal(
+                reason: store.entries[entry].isKeyEntry
+                    ? "chain certificate \(position + 1) of entry '\(alias)': only an entry's own certificate is re-issued"
+                    : "trusted-certificate entry '\(alias)' has no private key: re-issue it where its key lives")
+        }
+        guard store.password != nil else {
+            throw Refusal(
+                reason: "the \(store.kind.rawValue) store's password is unknown (no candidate matched its integrity digest): give it with --password-file or CERTAUDIT_PFX_PASSWORD")
+        }
+        notes.keeps.append("\(store.kind.rawValue) entry '\(alias)', every other entry and the store password")
     }
 
     /// A new key of the original's type (or --key-type), or the original key (--key reuse).
@@ -216,6 +240,23 @@ struct PlanBuilder {
         }
         if let inside = source.decoded.privateKey {
             candidates.append((inside, source.path))
+        }
+        // A keystore entry's key, recovered with the store password (JKS or JCEKS protection).
+        if let store = source.decoded.keystore, let password = store.password,
+            let (entry, _) = JavaKeystoreWriter.entry(of: source.index, in: store),
+            let range = store.entries[entry].protectedKey, let original = source.decoded.keystoreBytes
+        {
+            do {
+                let key = try KeyMaterial(der: try JavaKeyProtector.recover(original[range], password: password))
+                guard key.subjectPublicKeyInfo == wanted else {
+                    throw Refusal(reason: "--key reuse: the key of entry '\(store.entries[entry].alias)' does not match its certificate")
+                }
+                return (key, source.path + " (entry '\(store.entries[entry].alias)')")
+            } catch let refusal as Refusal {
+                throw refusal
+            } catch {
+                throw Refusal(reason: "--key reuse: entry '\(store.entries[entry].alias)': \(error)")
+            }
         }
         let stem = PlanBuilder.stem(of: source.path)
         for sibling in [stem + ".key", stem + ".key.pem", stem + "-key.pem", stem + ".pem"] where sibling != source.path {

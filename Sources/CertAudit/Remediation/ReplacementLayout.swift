@@ -147,8 +147,38 @@ struct ReplacementLayout {
             outputs.append(.init(path: main, bytes: Array(text.utf8), mode: 0o644))
             paths.certificate = main
         case .jks, .jceks:
-            throw Failure(
-                description: "Java keystores are read but not rewritten yet: remediate the entry's certificate exported with keytool -exportcert, then import the replacement with keytool -importcert")
+            // The same store with the re-issued entries replaced: same type, aliases, other entries and password.
+            guard let store = file.decoded.keystore, let password = store.password else {
+                throw Failure(description: "the keystore's password is unknown: give it with --password-file")
+            }
+            var replacements: [Int: JavaKeystoreWriter.Replacement] = [:]
+            for (index, certificate) in certificates {
+                guard let (entry, position) = JavaKeystoreWriter.entry(of: index, in: store), position == 0 else {
+                    throw Failure(description: "certificate \(index) is not the leaf of a private-key entry")
+                }
+                var chain = store.entries[entry].certificates.map { Array($0) }
+                chain[0] = certificate
+                var newKey: [UInt8]?
+                if case .generate = file.plans[index]?.key, let key = keys[index] {
+                    newKey = key.pkcs8DER
+                }
+                replacements[entry] = .init(chain: chain, newKey: newKey)
+            }
+            defer {
+                // The copies of the new keys' PKCS#8 handed to the writer.
+                for entry in replacements.keys where replacements[entry]?.newKey != nil {
+                    Secrets.wipe(&replacements[entry]!.newKey!)
+                }
+            }
+            do {
+                let bytes = try JavaKeystoreWriter.rewrite(
+                    file.original, store: store, replacing: replacements, password: password, now: UnixTime.now())
+                outputs.append(.init(path: main, bytes: bytes, mode: 0o600))
+            } catch {
+                throw Failure(description: error.description)
+            }
+            paths.certificate = main
+            return (outputs, paths)
         case .der:
             outputs.append(.init(path: main, bytes: allCertificates.flatMap { $0 }, mode: 0o644))
             paths.certificate = main
