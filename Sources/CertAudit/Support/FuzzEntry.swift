@@ -61,8 +61,17 @@ import SwiftASN1
         precondition(again == decoded, "base64 round trip changed the bytes")
     }
 
-    /// The lenient certificate parser, then every fact and message a rule or report can ask for.
+    /// The lenient certificate parser (and the request and CRL parsers on the same bytes), then every
+    /// fact and message a rule or report can ask for.
     public static func certificate(_ bytes: [UInt8]) {
+        for document in [try? LenientRequestParser.parse(bytes[...]), try? LenientRevocationListParser.parseWithEntries(bytes[...]).0] {
+            guard let facts = document else { continue }
+            let input = EvaluationInput(facts: facts, container: .der, friendlyName: nil, context: auditor.context)
+            for fact in FactCatalog.all {
+                _ = fact.accessor.render(input)
+            }
+            _ = auditor.audit(facts, container: .der, friendlyName: nil, presentation: nil).findings.count
+        }
         guard let facts = try? LenientCertificateParser.parse(bytes[...]) else { return }
         let verdict = auditor.audit(facts, container: .der, friendlyName: "Veeam ONE", presentation: nil)
         let input = EvaluationInput(facts: facts, container: .der, friendlyName: nil, context: auditor.context)
