@@ -485,6 +485,79 @@ def check_req_x509_shape(made: x509.Certificate, addext: list[str]) -> None:
     assert _ext(real, x509.BasicConstraints).ca and _ext(made, x509.BasicConstraints).ca
 
 
+# ---------------------------------------------------------------------------
+# Java keystores (JKS, JCEKS), written byte for byte as the JDK writes them, reproducibly
+# ---------------------------------------------------------------------------
+
+def _java_utf(text: str) -> bytes:
+    data = text.encode("utf-8")  # aliases here are ASCII: modified UTF-8 is plain UTF-8
+    return len(data).to_bytes(2, "big") + data
+
+
+def jks_protect(pkcs8: bytes, password: str, label: str) -> bytes:
+    """Sun's JKS key protector (OID 1.3.6.1.4.1.42.2.17.1.1) with a fixed salt: a SHA-1 keystream."""
+    pw = password.encode("utf-16-be")
+    salt = det_bytes("jks-salt:" + label, 20)
+    stream, digest = b"", salt
+    while len(stream) < len(pkcs8):
+        digest = hashlib.sha1(pw + digest).digest()
+        stream += digest
+    body = bytes(a ^ b for a, b in zip(pkcs8, stream))
+    check = hashlib.sha1(pw + pkcs8).digest()
+    algorithm = der_tlv(0x30, der_tlv(0x06, bytes.fromhex("2b060104012a02110101")) + b"\x05\x00")
+    return der_tlv(0x30, algorithm + der_tlv(0x04, salt + body + check))
+
+
+def java_keystore(magic: int, entries: list, password: str) -> bytes:
+    """entries: ("key", alias, pkcs8, [cert DER…]) or ("cert", alias, cert DER); fixed creation times."""
+    millis = int(REFERENCE_TIME.timestamp() * 1000).to_bytes(8, "big")
+    out = magic.to_bytes(4, "big") + (2).to_bytes(4, "big") + len(entries).to_bytes(4, "big")
+    def certificate(d: bytes) -> bytes:
+        return _java_utf("X.509") + len(d).to_bytes(4, "big") + d
+    for entry in entries:
+        if entry[0] == "key":
+            _, alias, pkcs8, chain = entry
+            protected = jks_protect(pkcs8, password, alias)
+            out += (1).to_bytes(4, "big") + _java_utf(alias) + millis + len(protected).to_bytes(4, "big") + protected
+            out += len(chain).to_bytes(4, "big") + b"".join(certificate(c) for c in chain)
+        else:
+            _, alias, d = entry
+            out += (2).to_bytes(4, "big") + _java_utf(alias) + millis + certificate(d)
+    return out + hashlib.sha1(password.encode("utf-16-be") + b"Mighty Aphrodite" + out).digest()
+
+
+def read_java_keystore(data: bytes) -> list[tuple[str, bytes]]:
+    """(alias, certificate DER) of every certificate, in store order (the cross-check's own reader)."""
+    assert data[:4] in (bytes.fromhex("feedfeed"), bytes.fromhex("cececece"))
+    count = int.from_bytes(data[8:12], "big")
+    at, found = 12, []
+    def u32() -> int:
+        nonlocal at
+        at += 4
+        return int.from_bytes(data[at - 4:at], "big")
+    def utf() -> str:
+        nonlocal at
+        n = int.from_bytes(data[at:at + 2], "big")
+        at += 2 + n
+        return data[at - n:at].decode()
+    def cert() -> bytes:
+        nonlocal at
+        assert utf() == "X.509"
+        n = u32()
+        at += n
+        return data[at - n:at]
+    for _ in range(count):
+        tag, alias = u32(), utf()
+        at += 8
+        if tag == 1:
+            key_length = u32()
+            at += key_length
+            found += [(alias, cert()) for _ in range(u32())]
+        else:
+            found.append((alias, cert()))
+    return found
+
+
 def friendly(product: str, c: x509.Certificate) -> str:
     return f"{c.not_valid_before_utc:%y%m%d} {product} self-signed certificate"
 
@@ -961,6 +1034,31 @@ def main() -> None:
     expect("csr/cn-only.csr", "CSR with a CN only (no SAN, KeyUsage or EKU requested): browsers need a SAN",
            ("CN=cn-only.corp.example.com", ["browser.no-dns-or-ip-san", "cabf.cn-not-in-san"]), document="csr")
 
+    # ---------------- Java keystores ----------------
+    # Written as the JDK writes them (keytool's own output is not reproducible: random salts and times):
+    # a JKS with Java's default password (changeit, which certaudit tries) and a JCEKS with the samples'
+    # password. Each holds a private-key entry (its chain) and a trusted-certificate entry.
+    def pkcs8(k) -> bytes:
+        return k.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    tomcat, tomcat_key = leaf("keystore-tomcat", "tomcat.corp.example.com", "rsa2048", ["KE"], issuer=None)
+    out("keystores/tomcat.jks", java_keystore(0xFEEDFEED, [
+        ("key", "tomcat", pkcs8(tomcat_key), [der(tomcat)]),
+        ("cert", "root", der(root)),
+    ], "changeit"))
+    expect("keystores/tomcat.jks",
+           "JKS (password changeit): a self-signed Tomcat key entry with KU {keyEncipherment} only, and the test root as a trusted entry",
+           ("CN=tomcat.corp.example.com", ["browser.ku-lacks-digital-signature", "cabf.validity-too-long"]),
+           (root_name.rfc4514_string(), []))
+    app, app_key = leaf("keystore-app", "app.corp.example.com", "p256", ["DS"], na=d(2027, 2, 10))
+    out("keystores/app.jceks", java_keystore(0xCECECECE, [
+        ("key", "app", pkcs8(app_key), [der(app), der(inter), der(root)]),
+        ("cert", "issuing-ca", der(inter)),
+    ], PASSWORD))
+    expect("keystores/app.jceks",
+           "JCEKS (password in passwords.txt): a CA-issued EC key entry with its chain, and the issuing CA as a trusted entry",
+           ("CN=app.corp.example.com", []), (int_name.rfc4514_string(), []), (root_name.rfc4514_string(), []),
+           (int_name.rfc4514_string(), []))
+
     # ---------------- Certificate revocation lists ----------------
     revoked_leaf, _ = leaf("revoked-leaf", "revoked.example.com", "p256", ["DS"], na=d(2027, 2, 10))
     out("crl/revoked-leaf.crt", pem(revoked_leaf))
@@ -1160,6 +1258,11 @@ def _load_file(rel: str) -> list[x509.Certificate] | None:
     if rel in _NEVER_LOAD:
         return None
     data = (HERE / rel).read_bytes()
+    if data[:4] in (bytes.fromhex("feedfeed"), bytes.fromhex("cececece")):
+        found = read_java_keystore(data)
+        for alias, d in found:
+            FRIENDLY_NAMES.setdefault(d, alias)
+        return [x509.load_der_x509_certificate(d) for _, d in found]
     if rel.endswith(".pfx"):
         try:
             p12 = pkcs12.load_pkcs12(data, PASSWORD.encode())
