@@ -40,8 +40,11 @@ static int encrypted_der(const unsigned char *bytes, size_t length) {
 
 /// Compares a key with the certificates: CA_KEY_MATCH (and `*matched`), CA_KEY_MISMATCH, or
 /// CA_KEY_CERTIFICATE_UNREADABLE when none could be compared. Frees nothing.
-static int compare_key(EVP_PKEY *pkey, const unsigned char *const *certificates, const size_t *lengths, size_t count,
-                       size_t *matched) {
+int ca_compare_key(const void *evp_pkey, const unsigned char *const *certificates, const size_t *lengths, size_t count,
+                   size_t *matched, int *key_type, int *key_bits) {
+    EVP_PKEY *pkey = (EVP_PKEY *)evp_pkey;
+    *key_type = EVP_PKEY_get_base_id(pkey);
+    *key_bits = EVP_PKEY_get_bits(pkey);
     int result = CA_KEY_MISMATCH;
     int compared = 0;
     for (size_t i = 0; i < count && result == CA_KEY_MISMATCH; i++) {
@@ -88,9 +91,11 @@ static int give_password(char *buffer, int size, int rwflag, void *user) {
 
 int ca_encrypted_key_matches(const unsigned char *key, size_t key_length, const char *password,
                              const unsigned char *const *certificates, const size_t *lengths, size_t count,
-                             size_t *matched, long *cost) {
+                             size_t *matched, long *cost, int *key_type, int *key_bits) {
     ca_openssl_init();
     *matched = 0;
+    *key_type = 0;
+    *key_bits = 0;
     *cost = 0;
     if (key_length == 0 || key_length > (1 << 20) || password == NULL) {
         return CA_KEY_UNREADABLE;
@@ -146,16 +151,18 @@ int ca_encrypted_key_matches(const unsigned char *key, size_t key_length, const 
         ERR_clear_error();
         return status;
     }
-    int result = compare_key(pkey, certificates, lengths, count, matched);
+    int result = ca_compare_key(pkey, certificates, lengths, count, matched, key_type, key_bits);
     EVP_PKEY_free(pkey);
     ERR_clear_error();
     return result;
 }
 
 int ca_private_key_matches(const unsigned char *key, size_t key_length, const unsigned char *const *certificates,
-                           const size_t *lengths, size_t count, size_t *matched) {
+                           const size_t *lengths, size_t count, size_t *matched, int *key_type, int *key_bits) {
     ca_openssl_init();
     *matched = 0;
+    *key_type = 0;
+    *key_bits = 0;
     if (key_length == 0 || key_length > (1 << 20)) {
         return CA_KEY_UNREADABLE;
     }
@@ -177,7 +184,7 @@ int ca_private_key_matches(const unsigned char *key, size_t key_length, const un
         ERR_clear_error();
         return CA_KEY_UNREADABLE;
     }
-    int result = compare_key(pkey, certificates, lengths, count, matched);
+    int result = ca_compare_key(pkey, certificates, lengths, count, matched, key_type, key_bits);
     EVP_PKEY_free(pkey);
     ERR_clear_error();
     return result;

@@ -205,8 +205,15 @@ static void keep_key(ca_p12_contents *out, const PKCS8_PRIV_KEY_INFO *info) {
 }
 
 /// Walks one SafeContents, recursing into nested safeContents bags.
+/// With want_key 2: the first key bag's key, kept here (never in `out`) until it is compared.
+static void keep_for_matching(EVP_PKEY **found, const PKCS8_PRIV_KEY_INFO *info) {
+    if (*found == NULL && info != NULL) {
+        *found = EVP_PKCS82PKEY(info);
+    }
+}
+
 static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char *password, int password_len,
-                               int want_key, ca_p12_contents *out, int depth) {
+                               int want_key, ca_p12_contents *out, int depth, EVP_PKEY **found) {
     if (depth > 8) {
         snprintf(out->message, sizeof(out->message), "safe contents nested too deeply");
         return CA_P12_CORRUPT;
@@ -217,8 +224,10 @@ static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char 
         case NID_keyBag:
             out->private_keys += 1;
             keep_local_key_id(out, bag, 1);
-            if (want_key) {
+            if (want_key == 1) {
                 keep_key(out, PKCS12_SAFEBAG_get0_p8inf(bag));
+            } else if (want_key == 2) {
+                keep_for_matching(found, PKCS12_SAFEBAG_get0_p8inf(bag));
             }
             break;
         case NID_pkcs8ShroudedKeyBag: {
@@ -230,10 +239,14 @@ static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char 
             if (!note_pbe(out, &pbe, out->protection.key_cipher, sizeof(out->protection.key_cipher), "a shrouded key bag")) {
                 return CA_P12_LIMIT;
             }
-            if (want_key && out->key_pkcs8 == NULL) {
+            if ((want_key == 1 && out->key_pkcs8 == NULL) || (want_key == 2 && *found == NULL)) {
                 PKCS8_PRIV_KEY_INFO *info = PKCS12_decrypt_skey(bag, password, password_len);
-                keep_key(out, info);
-                PKCS8_PRIV_KEY_INFO_free(info);
+                if (want_key == 1) {
+                    keep_key(out, info);
+                } else {
+                    keep_for_matching(found, info);
+                }
+                PKCS8_PRIV_KEY_INFO_free(info);  // its key octets are cleared when freed
                 ERR_clear_error();
             }
             break;
@@ -259,7 +272,7 @@ static ca_p12_status read_bags(const STACK_OF(PKCS12_SAFEBAG) *bags, const char 
         }
         case NID_safeContentsBag: {
             ca_p12_status nested =
-                read_bags(PKCS12_SAFEBAG_get0_safes(bag), password, password_len, want_key, out, depth + 1);
+                read_bags(PKCS12_SAFEBAG_get0_safes(bag), password, password_len, want_key, out, depth + 1, found);
             if (nested != CA_P12_OK) {
                 return nested;
             }
@@ -327,6 +340,8 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
     }
 
     ca_p12_status status = CA_P12_OK;
+    EVP_PKEY *found = NULL;
+    out->key_match = CA_KEY_UNREADABLE;
     for (int i = 0; i < sk_PKCS7_num(safes) && status == CA_P12_OK; i++) {
         PKCS7 *safe = sk_PKCS7_value(safes, i);
         STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
@@ -372,11 +387,29 @@ ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *pas
             status = CA_P12_CORRUPT;
             continue;
         }
-        status = read_bags(bags, password, password_len, want_key, out, 0);
+        status = read_bags(bags, password, password_len, want_key, out, 0, &found);
         sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
     }
     sk_PKCS7_pop_free(safes, PKCS7_free);
     PKCS12_free(p12);
+    if (found != NULL) {
+        if (status == CA_P12_OK && out->count > 0) {
+            const unsigned char **ders = malloc(out->count * sizeof(*ders));
+            size_t *lengths = malloc(out->count * sizeof(*lengths));
+            if (ders != NULL && lengths != NULL) {
+                for (size_t i = 0; i < out->count; i++) {
+                    ders[i] = out->certs[i].der;
+                    lengths[i] = out->certs[i].der_len;
+                }
+                out->key_match = ca_compare_key(found, ders, lengths, out->count, &out->key_match_index, &out->key_type,
+                                                &out->key_bits);
+            }
+            free(ders);
+            free(lengths);
+        }
+        EVP_PKEY_free(found);
+        ERR_clear_error();
+    }
 
     if (status != CA_P12_OK) {
         ca_p12_contents_free(out);

@@ -19,4 +19,9 @@ int ca_starttls_run(int fd, int kind, long long deadline, char *message, size_t 
 /// for scrypt its cost: -1 when the scheme cannot be read. Read before any key derivation runs.
 long ca_pbe_cost(const void *x509_algor, int *is_scrypt, long *scrypt_parallel);
 
+/// Compares a private key (an EVP_PKEY) with DER certificates' public keys: a `ca_key_match`, with
+/// `*matched` on a match; `*key_type` (EVP_PKEY base id) and `*key_bits` describe the key.
+int ca_compare_key(const void *evp_pkey, const unsigned char *const *certificates, const size_t *lengths, size_t count,
+                   size_t *matched, int *key_type, int *key_bits);
+
 #endif

@@ -57,6 +57,11 @@ typedef struct {
     ca_p12_cert *certs;
     size_t count;
     int private_keys;      ///< number of key bags (plain or shrouded)
+    int key_match;         ///< with want_key 2: a `ca_key_match` for the first key bag (0 = mismatch), or
+                           ///< CA_KEY_UNREADABLE when there is none or it could not be decrypted
+    size_t key_match_index;///< the certificate it belongs to, on CA_KEY_MATCH
+    int key_type;          ///< with want_key 2: the key's EVP_PKEY base id and bits (0 when unknown)
+    int key_bits;
     unsigned char *key_pkcs8;  ///< the first private key as unencrypted PKCS#8 DER, or NULL
     size_t key_pkcs8_len;
     ca_p12_protection protection;
@@ -101,8 +106,9 @@ int ca_openssl_init(void);
 
 /// Reads every certificate bag of a PKCS#12 file, and how the file is protected.
 /// `password` is UTF-8; pass `NULL` for "no password" (distinct from the empty string: Windows exports
-/// use either). Shrouded key bags are decrypted only when `want_key` is 1 (remediation); a scan never
-/// decrypts a private key. Iteration counts above CA_P12_MAX_ITERATIONS are refused (CA_P12_LIMIT)
+/// use either). Shrouded key bags are decrypted only when `want_key` is 1 (remediation: the key is
+/// returned) or 2 (`--match-encrypted-keys`: the first key is compared with the certificates inside the
+/// shim, `key_match` says how, and the key is freed wiped); otherwise no private key is decrypted. Iteration counts above CA_P12_MAX_ITERATIONS are refused (CA_P12_LIMIT)
 /// before any key derivation. On any status but CA_P12_OK, `out` holds no certificates but may hold a
 /// message. Always call `ca_p12_contents_free` afterwards.
 ca_p12_status ca_p12_read(const unsigned char *data, size_t len, const char *password, int want_key,
@@ -202,8 +208,10 @@ typedef enum {
 /// Whether `key` (PEM — PKCS#8, PKCS#1 RSA, SEC1 EC — or DER) belongs to one of `count` certificates
 /// (DER), comparing whole public keys; the key is read once. Never prompts for or uses a password.
 /// Returns a `ca_key_match`; on CA_KEY_MATCH, `*matched` is the certificate's index.
+/// `*key_type` is the key's EVP_PKEY base id (EVP_PKEY_RSA, EVP_PKEY_EC, …) and `*key_bits` its size,
+/// once the key could be read (0 otherwise).
 int ca_private_key_matches(const unsigned char *key, size_t key_length, const unsigned char *const *certificates,
-                           const size_t *lengths, size_t count, size_t *matched);
+                           const size_t *lengths, size_t count, size_t *matched, int *key_type, int *key_bits);
 
 /// For an encrypted key (PKCS#8 `ENCRYPTED PRIVATE KEY` in PEM or DER, or legacy `Proc-Type: 4,ENCRYPTED`
 /// PEM): decrypts it with `password` inside OpenSSL and compares it as `ca_private_key_matches` does; the
@@ -213,7 +221,7 @@ int ca_private_key_matches(const unsigned char *key, size_t key_length, const un
 /// encrypted keys to be matched.
 int ca_encrypted_key_matches(const unsigned char *key, size_t key_length, const char *password,
                              const unsigned char *const *certificates, const size_t *lengths, size_t count,
-                             size_t *matched, long *cost);
+                             size_t *matched, long *cost, int *key_type, int *key_bits);
 
 /// Overwrites `count` bytes with zeros in a way the compiler cannot drop (OPENSSL_cleanse): for
 /// private keys and passwords in Swift buffers.

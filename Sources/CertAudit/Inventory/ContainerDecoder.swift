@@ -177,6 +177,8 @@ public struct ContainerDecoder: Sendable {
         if keepSecrets {
             result.keystore = store
             result.keystoreBytes = bytes
+        } else if matchEncryptedKeys {
+            result.containerKey = JavaKeystoreReader.matchKeys(of: store, in: bytes, deadline: deadline)
         }
         if result.certificates.isEmpty && result.problems.isEmpty {
             result.skipReason = "\(kind.rawValue) keystore without certificates (\(store.secretKeys) secret keys)"
@@ -259,7 +261,8 @@ public struct ContainerDecoder: Sendable {
         var result = DecodedInput()
         do throws(PKCS12CertificateReader.Failure) {
             let contents = try PKCS12CertificateReader.read(
-                bytes, passwords: passwords, wantKey: keepSecrets, deadline: deadline)
+                bytes, passwords: passwords, wantKey: keepSecrets, matchKey: matchEncryptedKeys && !keepSecrets, deadline: deadline)
+            result.containerKey = contents.keyMatch
             result.privateKeys = contents.privateKeys
             result.pkcs12Protection = contents.protection
             if keepSecrets {

@@ -24,6 +24,8 @@ public struct DecodedInput: Sendable {
     /// Only with `ContainerDecoder.keepSecrets`, for a JKS/JCEKS store: its entries and the password that
     /// matched its integrity digest, for writing a replacement store (keys are decrypted only then).
     var keystore: JavaKeystoreReader.Store?
+    /// With `ContainerDecoder.matchEncryptedKeys`: how the key inside a PKCS#12 or keystore compared.
+    var containerKey: ContainerKeyMatch?
     var keystoreBytes: [UInt8]?
     /// True when the certificates came from PEM text (for writing a replacement the same way).
     public var armored = false

@@ -1,3 +1,4 @@
+import CCertAuditOpenSSL
 import Crypto
 
 /// Reads the certificates out of a Java keystore, JKS (magic FEEDFEED) or JCEKS (CECECECE), as
@@ -146,6 +147,41 @@ enum JavaKeystoreReader {
         }
         return Store(
             kind: kind, entries: entries, integrity: integrity, secretKeys: secretKeys, version: version, password: matched)
+    }
+
+    /// `--match-encrypted-keys`: every private-key entry's key, recovered with the store password (the
+    /// one that matched the integrity digest), compared with the entry's own certificate and wiped. The
+    /// first entry whose key does not match is reported, else the first entry; the file's time budget is
+    /// checked between entries (a JCEKS key costs its PBE iterations, at most Java's 5,000,000).
+    static func matchKeys(of store: Store, in bytes: [UInt8], deadline: Deadline?) -> ContainerKeyMatch? {
+        var first: ContainerKeyMatch?
+        var index = 0
+        for entry in store.entries {
+            defer { index += entry.certificates.count }
+            guard entry.isKeyEntry, let range = entry.protectedKey, let certificate = entry.certificates.first else { continue }
+            var found = ContainerKeyMatch(
+                result: CA_KEY_ENCRYPTED.rawValue, certificate: index, algorithm: nil, bits: 0, place: "entry '\(entry.alias)'")
+            if let deadline, deadline.passed {
+                found.reason = "the file's time budget (--file-timeout) ran out before entry '\(entry.alias)'"
+                return first ?? found
+            }
+            if let password = store.password {
+                do {
+                    var key = try JavaKeyProtector.recover(bytes[range], password: password)
+                    defer { Secrets.wipe(&key) }
+                    (found.result, found.algorithm, found.bits) = PrivateKeyCheck.compareDecrypted(key, certificate: Array(certificate))
+                } catch {
+                    found.reason = "entry '\(entry.alias)': \(error.description)"
+                }
+            } else {
+                found.reason = "the \(store.kind.rawValue) store's password is unknown, so entry '\(entry.alias)''s key was not decrypted"
+            }
+            if found.result == CA_KEY_MISMATCH.rawValue {
+                return found
+            }
+            first = first ?? found
+        }
+        return first
     }
 
     /// SHA-1(password as UTF-16BE ‖ "Mighty Aphrodite" ‖ store bytes), as Java's JKS and JCEKS compute it.

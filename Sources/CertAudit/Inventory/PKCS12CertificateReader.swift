@@ -20,11 +20,15 @@ enum PKCS12CertificateReader {
         /// The candidate that opened the file (nil: "no password").
         var password: String?
         var protection: PKCS12Protection
+        /// With `matchKey`: how the first key compared with the certificates (inside the shim).
+        var keyMatch: ContainerKeyMatch?
     }
 
     /// `wantKey`: decrypt the first shrouded key bag (remediation only; a scan never does).
+    /// `matchKey`: decrypt it only to compare it with the certificates, inside the shim (`--match-encrypted-keys`).
     static func read(
-        _ bytes: ArraySlice<UInt8>, passwords: PasswordCandidates, wantKey: Bool = false, deadline: Deadline? = nil
+        _ bytes: ArraySlice<UInt8>, passwords: PasswordCandidates, wantKey: Bool = false, matchKey: Bool = false,
+        deadline: Deadline? = nil
     ) throws(Failure) -> Contents {
         for (tried, candidate) in passwords.values.enumerated() {
             if tried > 0, let deadline, deadline.passed {
@@ -32,7 +36,7 @@ enum PKCS12CertificateReader {
             }
             var contents = ca_p12_contents()
             defer { ca_p12_contents_free(&contents) }
-            let want: Int32 = wantKey ? 1 : 0
+            let want: Int32 = wantKey ? 1 : matchKey ? 2 : 0
             let status = bytes.withUnsafeBufferPointer { buffer in
                 if let candidate {
                     return candidate.withCString { ca_p12_read(buffer.baseAddress, buffer.count, $0, want, &contents) }
@@ -48,9 +52,16 @@ enum PKCS12CertificateReader {
                     certificates.append((der, bag.friendly_name.map { String(cString: $0) }))
                 }
                 let key = contents.key_pkcs8.map { Array(UnsafeBufferPointer(start: $0, count: contents.key_pkcs8_len)) }
+                var keyMatch: ContainerKeyMatch?
+                if matchKey, contents.private_keys > 0 {
+                    keyMatch = ContainerKeyMatch(
+                        result: contents.key_match, certificate: Int(contents.key_match_index),
+                        algorithm: PrivateKeyCheck.algorithm(evpType: contents.key_type), bits: Int(contents.key_bits),
+                        place: "its PKCS#12 key bag")
+                }
                 return Contents(
                     certificates: certificates, privateKeys: Int(contents.private_keys), privateKey: key,
-                    password: candidate, protection: protection(contents.protection))
+                    password: candidate, protection: protection(contents.protection), keyMatch: keyMatch)
             case CA_P12_BAD_PASSWORD:
                 continue
             case CA_P12_NOT_PKCS12:

@@ -14,6 +14,18 @@ import CCertAuditOpenSSL
 /// read it: the file's mode, and whether every folder above it lets others through. The key's bytes are
 /// read, compared and wiped; they never reach a report. A file beside the certificate that is not a key
 /// OpenSSL reads (an OpenSSH key, junk) is no key.
+/// How a key inside a container (a PKCS#12 key bag, a keystore's key entry) compared with the
+/// container's certificates, with `--match-encrypted-keys`: a `ca_key_match`, the certificate it was
+/// judged with, the key's type and size, and where it lies.
+struct ContainerKeyMatch: Sendable {
+    var result: Int32
+    var certificate: Int
+    var algorithm: KeyAlgorithm?
+    var bits: Int
+    var place: String
+    var reason: String?
+}
+
 public struct PrivateKeyCheck: Sendable, Hashable {
     public enum Match: String, CaseIterable, Sendable {
         /// No key was found with the certificate.
@@ -38,6 +50,31 @@ public struct PrivateKeyCheck: Sendable, Hashable {
     /// file's own read bits reach nobody (Debian's /etc/ssl/private is 0710, certbot's archive/ 0700).
     public var othersCanReach = true
     public var groupCanReach = true
+    /// The key's own type and size, once it could be read (not for a key left encrypted).
+    public var keyAlgorithm: KeyAlgorithm?
+    public var keyBits = 0
+
+    /// "RSA-2048", "EC-256"; empty when the key was not read.
+    public var keyName: String {
+        guard let keyAlgorithm else { return "" }
+        return PublicKeyInfo(algorithm: keyAlgorithm, algorithmOID: keyAlgorithm.oid, bits: keyBits, curve: nil).displayName
+    }
+
+    /// OpenSSL's EVP_PKEY base ids (the NIDs of the key types) as the audit names key types.
+    static func algorithm(evpType: Int32) -> KeyAlgorithm? {
+        switch evpType {
+        case 6: .rsa  // NID_rsaEncryption
+        case 912: .rsaPss  // NID_rsassaPss
+        case 408: .ec  // NID_X9_62_id_ecPublicKey
+        case 116: .dsa  // NID_dsa
+        case 1087: .ed25519
+        case 1088: .ed448
+        case 1034: .x25519
+        case 1035: .x448
+        case 0: nil
+        default: .unknown
+        }
+    }
 
     public init(path: String, match: Match, mode: UInt32, ownerDiffers: Bool = false, uncheckedReason: String? = nil) {
         self.path = path
@@ -74,9 +111,45 @@ public struct PrivateKeyCheck: Sendable, Hashable {
         var deadline: Deadline?
     }
 
+    /// Compares an unencrypted key (PKCS#8 DER, already decrypted by the caller, who wipes it) with one
+    /// certificate: a `ca_key_match`, the key's type and size.
+    static func compareDecrypted(_ key: [UInt8], certificate: [UInt8]) -> (Int32, KeyAlgorithm?, Int) {
+        var matched = 0
+        var keyType: Int32 = 0
+        var keyBits: Int32 = 0
+        let result: Int32 = key.withUnsafeBufferPointer { keyBytes in
+            withPointers([certificate]) { pointers, lengths in
+                ca_private_key_matches(keyBytes.baseAddress, keyBytes.count, pointers, lengths, 1, &matched, &keyType, &keyBits)
+            }
+        }
+        return (result, algorithm(evpType: keyType), Int(keyBits))
+    }
+
+    /// A key inside the container (PKCS#12, JKS, JCEKS) as the decoder compared it: judged with the
+    /// container file's own mode and owner.
+    static func inContainer(path: String, _ key: ContainerKeyMatch) -> (Int, PrivateKeyCheck)? {
+        guard let info = statOf(path) else { return nil }
+        var check = PrivateKeyCheck(path: path, match: .unchecked, mode: UInt32(info.st_mode))
+        check.keyAlgorithm = key.algorithm
+        check.keyBits = key.bits
+        (check.othersCanReach, check.groupCanReach) = reach(path)
+        switch key.result {
+        case CA_KEY_MATCH.rawValue:
+            check.match = .match
+        case CA_KEY_MISMATCH.rawValue:
+            check.match = .mismatch
+        default:
+            check.uncheckedReason = key.reason ?? "\(key.place) could not be decrypted or compared"
+        }
+        return (key.certificate, check)
+    }
+
     static func find(
         path: String, bytes: [UInt8], decoded: DecodedInput, siblings: FolderListing? = nil, decryption: Decryption? = nil
     ) -> (Int, PrivateKeyCheck)? {
+        if let key = decoded.containerKey {
+            return inContainer(path: path, key)
+        }
         let certificates = decoded.certificates
         // Keys are matched to certificates: a file of requests or CRLs has none to match.
         guard !certificates.isEmpty, path != "-",
@@ -152,19 +225,24 @@ public struct PrivateKeyCheck: Sendable, Hashable {
         let considered = Array(certificates.prefix(comparisonLimit))
         var check = PrivateKeyCheck(path: "", match: .mismatch, mode: 0)
         var matched = 0
+        var keyType: Int32 = 0
+        var keyBits: Int32 = 0
         let ders = considered.map { Array($0.der) }
         var result: Int32 = key.withUnsafeBufferPointer { keyBytes in
             withPointers(ders) { pointers, lengths in
-                ca_private_key_matches(keyBytes.baseAddress, keyBytes.count, pointers, lengths, ders.count, &matched)
+                ca_private_key_matches(keyBytes.baseAddress, keyBytes.count, pointers, lengths, ders.count, &matched, &keyType, &keyBits)
             }
         }
         if result == CA_KEY_ENCRYPTED.rawValue {
             if let decryption {
-                (result, check.uncheckedReason) = decrypting(key, ders: ders, with: decryption, matched: &matched)
+                (result, check.uncheckedReason) = decrypting(
+                    key, ders: ders, with: decryption, matched: &matched, keyType: &keyType, keyBits: &keyBits)
             } else {
                 check.uncheckedReason = "the key is encrypted (not decrypted to compare it; --match-encrypted-keys with its password does)"
             }
         }
+        check.keyAlgorithm = algorithm(evpType: keyType)
+        check.keyBits = Int(keyBits)
         switch result {
         case CA_KEY_MATCH.rawValue:
             check.match = .match
@@ -186,9 +264,10 @@ public struct PrivateKeyCheck: Sendable, Hashable {
 
     /// Tries each password candidate (but "no password") on an encrypted key, inside the shim, within
     /// the file's budget: the key's match, or CA_KEY_ENCRYPTED with why it stays unchecked.
-    private static func decrypting(_ key: [UInt8], ders: [[UInt8]], with decryption: Decryption, matched: inout Int) -> (
-        Int32, String?
-    ) {
+    private static func decrypting(
+        _ key: [UInt8], ders: [[UInt8]], with decryption: Decryption, matched: inout Int, keyType: inout Int32,
+        keyBits: inout Int32
+    ) -> (Int32, String?) {
         var tried = 0
         for candidate in decryption.passwords.values {
             guard let password = candidate else { continue }
@@ -199,7 +278,9 @@ public struct PrivateKeyCheck: Sendable, Hashable {
             var cost = 0
             let result: Int32 = key.withUnsafeBufferPointer { keyBytes in
                 withPointers(ders) { pointers, lengths in
-                    ca_encrypted_key_matches(keyBytes.baseAddress, keyBytes.count, password, pointers, lengths, ders.count, &matched, &cost)
+                    ca_encrypted_key_matches(
+                        keyBytes.baseAddress, keyBytes.count, password, pointers, lengths, ders.count, &matched, &cost, &keyType,
+                        &keyBits)
                 }
             }
             switch result {

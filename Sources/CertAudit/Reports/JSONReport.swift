@@ -149,6 +149,10 @@ public final class JSONReport: ReportWriter {
             json.beginObject()
             json.field("path", key.path)
             json.field("match", key.match.rawValue)
+            // The key's own type and size, once it was read (null for a key left encrypted).
+            json.field("algorithm", key.keyAlgorithm?.rawValue)
+            json.key("bits")
+            if key.keyAlgorithm != nil { json.int(key.keyBits) } else { json.null() }
             json.field("mode", key.modeText)
             json.field("worldReadable", key.worldReadable)
             json.field("groupReadable", key.groupReadable)

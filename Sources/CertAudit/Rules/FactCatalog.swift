@@ -224,6 +224,16 @@ public enum FactCatalog {
             summary: "whether the key belongs to the certificate (whole public keys compared): match, mismatch, unchecked (encrypted or unreadable), none",
             accessor: .enumeration { $0.privateKey?.match ?? .none }),
         FactDefinition(
+            name: "privateKey.algorithm",
+            summary: "the private key's own type (rsa, ec, …), once it could be read; unknown when encrypted and not decrypted, or when no key",
+            accessor: .enumeration { $0.privateKey?.keyAlgorithm ?? .unknown }),
+        FactDefinition(
+            name: "privateKey.bits", summary: "the private key's size in bits, once it could be read; 0 otherwise",
+            accessor: .int { $0.privateKey?.keyBits ?? 0 }),
+        FactDefinition(
+            name: "privateKey.name", summary: "the private key as people write it (RSA-2048, EC-256); empty when not read",
+            accessor: .string { $0.privateKey?.keyName ?? "" }),
+        FactDefinition(
             name: "privateKey.uncheckedReason", summary: "why the match was not checked; empty otherwise",
             accessor: .string { $0.privateKey?.uncheckedReason ?? "" }),
         FactDefinition(

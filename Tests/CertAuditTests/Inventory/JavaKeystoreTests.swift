@@ -190,6 +190,48 @@ import Testing
         }
     }
 
+    /// With `--match-encrypted-keys`, the key of a keystore's private-key entry (keytool protects JCEKS
+    /// keys with PBEWithMD5AndTripleDES, JKS keys with Sun's protector) and of a PKCS#12 key bag is
+    /// decrypted and compared with its certificate, and the container file's mode is judged as the key's;
+    /// without the flag no key is decrypted and containers get no key check at all.
+    @Test func containerKeysAreMatchedOnlyWhenAsked() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let jks = Self.makeStore("JKS", folder: folder)
+        let jceks = Self.makeStore("JCEKS", folder: folder)
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/veeam/vspc-5.pfx", toPath: folder + "/vspc-5.pfx")
+        for path in [jks, jceks, folder + "/vspc-5.pfx"] { chmod(path, 0o644) }
+        let passwords = folder + "/passwords"
+        Fixtures.write("changeit\ncertaudit-sample\n", to: passwords)
+        func keys(_ extra: [String]) throws -> [String: [String: Any]] {
+            let (_, json) = try Self.scan(["--profile", "files", "--password-file", passwords] + extra + [folder])
+            var found: [String: [String: Any]] = [:]
+            for certificate in json["certificates"] as? [[String: Any]] ?? [] {
+                if let key = certificate["privateKey"] as? [String: Any] {
+                    found[(certificate["path"] as! NSString).lastPathComponent + "#" + (certificate["friendlyName"] as? String ?? "")] = key
+                    let rules = (certificate["findings"] as? [[String: Any]] ?? []).compactMap { $0["ruleId"] as? String }
+                    #expect(rules.contains("files.private-key-exposed"), "a 0644 container with a key: \(rules)")
+                }
+            }
+            return found
+        }
+        #expect(try keys([]).isEmpty, "no flag: containers get no key check")
+        let checked = try keys(["--match-encrypted-keys"])
+        #expect(Set(checked.keys) == ["store.jks#server", "store.jceks#server", "vspc-5.pfx#Veeam Service Provider Console"], "\(checked.keys)")
+        for (name, key) in checked {
+            #expect(key["match"] as? String == "match", "\(name): \(key)")
+            #expect(key["algorithm"] as? String == "rsa" && key["bits"] as? Int == 2048, "\(name): \(key)")
+            #expect(key["mode"] as? String == "0644")
+        }
+        // The store password unknown: the key stays unchecked, and says why.
+        let other = Fixtures.temporaryDirectory()
+        let locked = Self.makeStore("JCEKS", folder: other, password: "only-keytool-knows")
+        let (_, json) = try Self.scan(["--profile", "files", "--match-encrypted-keys", locked])
+        let server = (json["certificates"] as? [[String: Any]] ?? []).first { $0["friendlyName"] as? String == "server" }
+        let key = try #require(server?["privateKey"] as? [String: Any])
+        #expect(key["match"] as? String == "unchecked")
+        #expect((key["uncheckedReason"] as? String)?.contains("password is unknown") == true, "\(key)")
+    }
+
     @Test func aStoreWhosePasswordIsUnknownIsNotRewritten() throws {
         let folder = Fixtures.temporaryDirectory()
         let store = Self.makeStore("JKS", folder: folder, password: "not-given-anywhere")
