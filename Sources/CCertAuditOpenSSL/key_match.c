@@ -103,7 +103,9 @@ int ca_encrypted_key_matches(const unsigned char *key, size_t key_length, const 
     int pem = contains(key, key_length, "-----BEGIN");
     EVP_PKEY *pkey = NULL;
     int status = CA_KEY_UNREADABLE;
-    if (pem && contains(key, key_length, "Proc-Type: 4,ENCRYPTED")) {
+    // The caller passes one PEM block (or DER): the legacy path only for a traditional key block whose own
+    // header says Proc-Type, never for a PKCS#8 block, whose KDF cost must be checked first.
+    if (pem && contains(key, key_length, "Proc-Type: 4,ENCRYPTED") && !contains(key, key_length, "BEGIN ENCRYPTED PRIVATE KEY")) {
         // Legacy OpenSSL encryption: EVP_BytesToKey with MD5, one iteration; nothing to bound.
         BIO *bio = BIO_new_mem_buf(key, (int)key_length);
         legacy_password given = {password, 0};
@@ -127,13 +129,10 @@ int ca_encrypted_key_matches(const unsigned char *key, size_t key_length, const 
         }
         const X509_ALGOR *algorithm = NULL;
         X509_SIG_get0(sig, &algorithm, NULL);
-        int scrypt = 0;
-        long parallel = 0;
-        long pbe_cost = ca_pbe_cost(algorithm, &scrypt, &parallel);
+        long pbe_cost = ca_pbe_cost(algorithm);
         *cost = pbe_cost;
-        // PBKDF2 and PKCS#12 PBE: the iteration cap of PKCS#12 files. scrypt: N·r as OpenSSL's own 32 MiB
-        // memory bound allows (2^18), and a parallelisation of at most 16.
-        if (pbe_cost < 0 || (!scrypt && pbe_cost > CA_P12_MAX_ITERATIONS) || (scrypt && (pbe_cost > (1L << 18) || parallel > 16 || parallel < 1))) {
+        // The iteration cap of PKCS#12 files (scrypt counted as N·r·p, within OpenSSL's memory bound).
+        if (pbe_cost < 0 || pbe_cost > CA_P12_MAX_ITERATIONS) {
             X509_SIG_free(sig);
             return pbe_cost < 0 ? CA_KEY_UNREADABLE : CA_KEY_LIMIT;
         }

@@ -73,12 +73,29 @@ static pbe_info describe_pbe(const X509_ALGOR *algorithm) {
         PBE2PARAM *pbe2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), &wrapper);
         if (pbe2 != NULL) {
             snprintf(info.name, sizeof(info.name), "%s", OBJ_nid2sn(OBJ_obj2nid(pbe2->encryption->algorithm)));
-            if (OBJ_obj2nid(pbe2->keyfunc->algorithm) == NID_id_pbkdf2 && pbe2->keyfunc->parameter != NULL) {
+            int kdf_nid = OBJ_obj2nid(pbe2->keyfunc->algorithm);
+            if (kdf_nid == NID_id_pbkdf2 && pbe2->keyfunc->parameter != NULL) {
                 PBKDF2PARAM *kdf = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter);
                 if (kdf != NULL) {
                     info.iterations = integer_value(kdf->iter);
                 }
                 PBKDF2PARAM_free(kdf);
+            } else if (kdf_nid == NID_id_scrypt && pbe2->keyfunc->parameter != NULL) {
+                // scrypt: OpenSSL bounds its memory (32 MiB), not its time. N·r above 2^18 or p above 16 is
+                // refused as over the limit; otherwise its cost is counted as N·r·p "iterations".
+                SCRYPT_PARAMS *kdf = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(SCRYPT_PARAMS), pbe2->keyfunc->parameter);
+                info.iterations = LONG_MAX;
+                if (kdf != NULL) {
+                    long n = integer_value(kdf->costParameter);
+                    long r = integer_value(kdf->blockSize);
+                    long p = integer_value(kdf->parallelizationParameter);
+                    if (n > 0 && r > 0 && p > 0 && n <= (1L << 18) && r <= (1L << 18) / n && p <= 16) {
+                        info.iterations = n * r * p;
+                    }
+                }
+                SCRYPT_PARAMS_free(kdf);
+            } else {
+                info.iterations = LONG_MAX;  // a KDF we cannot bound: not run
             }
             PBE2PARAM_free(pbe2);
         } else {
@@ -100,42 +117,8 @@ static pbe_info describe_pbe(const X509_ALGOR *algorithm) {
     return info;
 }
 
-long ca_pbe_cost(const void *x509_algor, int *is_scrypt, long *scrypt_parallel) {
-    const X509_ALGOR *algorithm = x509_algor;
-    *is_scrypt = 0;
-    *scrypt_parallel = 0;
-    const ASN1_OBJECT *oid = NULL;
-    int ptype = 0;
-    const void *pval = NULL;
-    X509_ALGOR_get0(&oid, &ptype, &pval, algorithm);
-    if (OBJ_obj2nid(oid) == NID_pbes2 && ptype == V_ASN1_SEQUENCE) {
-        ASN1_TYPE wrapper = {.type = V_ASN1_SEQUENCE, .value.sequence = (ASN1_STRING *)pval};
-        PBE2PARAM *pbe2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), &wrapper);
-        long cost = -1;
-        if (pbe2 != NULL && pbe2->keyfunc->parameter != NULL) {
-            int kdf = OBJ_obj2nid(pbe2->keyfunc->algorithm);
-            if (kdf == NID_id_pbkdf2) {
-                PBKDF2PARAM *params = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter);
-                if (params != NULL) {
-                    cost = integer_value(params->iter);
-                }
-                PBKDF2PARAM_free(params);
-            } else if (kdf == NID_id_scrypt) {
-                SCRYPT_PARAMS *params = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(SCRYPT_PARAMS), pbe2->keyfunc->parameter);
-                if (params != NULL) {
-                    *is_scrypt = 1;
-                    long n = integer_value(params->costParameter);
-                    long r = integer_value(params->blockSize);
-                    *scrypt_parallel = integer_value(params->parallelizationParameter);
-                    cost = (n > 0 && r > 0 && n <= LONG_MAX / r) ? n * r : LONG_MAX;
-                }
-                SCRYPT_PARAMS_free(params);
-            }
-        }
-        PBE2PARAM_free(pbe2);
-        return cost;
-    }
-    pbe_info info = describe_pbe(algorithm);
+long ca_pbe_cost(const void *x509_algor) {
+    pbe_info info = describe_pbe(x509_algor);
     return info.iterations > 0 ? info.iterations : -1;
 }
 

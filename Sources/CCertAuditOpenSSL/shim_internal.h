@@ -15,9 +15,10 @@ int ca_remaining_ms(long long deadline);
 /// `*failure` (a `ca_tls_failure`) CA_TLS_TIMEOUT or CA_TLS_STARTTLS.
 int ca_starttls_run(int fd, int kind, long long deadline, char *message, size_t size, int *failure);
 
-/// The iteration count (PBKDF2, PKCS#12 PBE) of a password-based encryption AlgorithmIdentifier, and
-/// for scrypt its cost: -1 when the scheme cannot be read. Read before any key derivation runs.
-long ca_pbe_cost(const void *x509_algor, int *is_scrypt, long *scrypt_parallel);
+/// The cost of a password-based encryption AlgorithmIdentifier, read before any key derivation runs: its
+/// PBKDF2 or PKCS#12 PBE iteration count, scrypt's N·r·p (LONG_MAX when N·r is above 2^18 or p above
+/// 16, or for a KDF that cannot be bounded); -1 when the scheme cannot be read.
+long ca_pbe_cost(const void *x509_algor);
 
 /// Compares a private key (an EVP_PKEY) with DER certificates' public keys: a `ca_key_match`, with
 /// `*matched` on a match; `*key_type` (EVP_PKEY base id) and `*key_bits` describe the key.

@@ -26,11 +26,25 @@ public struct RevocationListFacts: Sendable, Hashable {
     public var revokedCount: Int
     /// The cRLNumber extension's content octets; nil when absent.
     public var number: [UInt8]?
+    /// A delta CRL (deltaCRLIndicator): it lists changes since a base CRL, not every revocation.
+    public var isDelta = false
+    /// An issuingDistributionPoint narrows what it covers (one partition, some reasons, users or CAs only):
+    /// a certificate it does not list may be listed by another.
+    public var isScoped = false
+    /// An indirect CRL (indirectCRL, or entries naming another certificateIssuer): it speaks for other
+    /// issuers too.
+    public var isIndirect = false
 
-    public init(thisUpdate: UnixTime, nextUpdate: UnixTime?, revokedCount: Int, number: [UInt8]?) {
+    public init(
+        thisUpdate: UnixTime, nextUpdate: UnixTime?, revokedCount: Int, number: [UInt8]?, isDelta: Bool = false,
+        isScoped: Bool = false, isIndirect: Bool = false
+    ) {
         self.thisUpdate = thisUpdate
         self.nextUpdate = nextUpdate
         self.revokedCount = revokedCount
         self.number = number
+        self.isDelta = isDelta
+        self.isScoped = isScoped
+        self.isIndirect = isIndirect
     }
 }

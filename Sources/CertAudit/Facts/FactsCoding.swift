@@ -57,6 +57,9 @@ extension CertificateFacts {
             writer.int(list.revokedCount)
             writer.bool(list.number != nil)
             if let number = list.number { writer.data(number) }
+            writer.bool(list.isDelta)
+            writer.bool(list.isScoped)
+            writer.bool(list.isIndirect)
         }
         writer.strings(parseWarnings)
     }
@@ -110,8 +113,10 @@ extension CertificateFacts {
             let thisUpdate = UnixTime(seconds: try reader.signed())
             let nextUpdate = try reader.bool() ? UnixTime(seconds: try reader.signed()) : nil
             let count = try reader.int()
+            let number = try reader.bool() ? try reader.data() : nil
             revocationList = RevocationListFacts(
-                thisUpdate: thisUpdate, nextUpdate: nextUpdate, revokedCount: count, number: try reader.bool() ? try reader.data() : nil)
+                thisUpdate: thisUpdate, nextUpdate: nextUpdate, revokedCount: count, number: number, isDelta: try reader.bool(),
+                isScoped: try reader.bool(), isIndirect: try reader.bool())
         }
         self.init(
             document: document, sha256: sha256, version: version, serial: serial, signatureAlgorithm: signature, issuer: issuer,

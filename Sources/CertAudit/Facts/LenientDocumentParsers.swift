@@ -77,6 +77,9 @@ public enum LenientRevocationListParser {
     static let crlNumberOID = ObjectIdentifierKey("2.5.29.20")
     static let authorityKeyIdentifierOID = ObjectIdentifierKey("2.5.29.35")
     static let reasonCodeOID = ObjectIdentifierKey("2.5.29.21")
+    static let deltaCRLIndicatorOID = ObjectIdentifierKey("2.5.29.27")
+    static let issuingDistributionPointOID = ObjectIdentifierKey("2.5.29.28")
+    static let certificateIssuerOID = ObjectIdentifierKey("2.5.29.29")
 
     typealias Bytes = DERReader.Bytes
 
@@ -98,14 +101,32 @@ public enum LenientRevocationListParser {
     public static func parseWithEntries(_ der: ArraySlice<UInt8>, limit: Int = .max) throws(CertificateParseError)
         -> (CertificateFacts, [Entry])
     {
-        let result = der.withUnsafeBufferPointer { bytes in
-            Result { () throws(CertificateParseError) -> (CertificateFacts, [Entry]) in
-                var entries: [Entry] = []
-                let facts = try parse(bytes, collect: { entries.append($0) }, limit: limit)
-                return (facts, entries)
+        var entries: [Entry] = []
+        let (facts, _) = try parseWithEntries(der, limit: limit) { entries.append($0) }
+        return (facts, entries)
+    }
+
+    /// The facts, each of the first `limit` revoked entries handed to `each` as it is read (nothing
+    /// collected here), and how many were handed.
+    static func parseWithEntries(_ der: ArraySlice<UInt8>, limit: Int, each: (Entry) -> Void) throws(CertificateParseError)
+        -> (CertificateFacts, Int)
+    {
+        let outcome = withoutActuallyEscaping(each) { each in
+            let result = der.withUnsafeBufferPointer { bytes in
+                Result { () throws(CertificateParseError) -> (CertificateFacts, Int) in
+                    var handed = 0
+                    let facts = try parse(
+                        bytes,
+                        collect: { entry in
+                            handed += 1
+                            each(entry)
+                        }, limit: limit)
+                    return (facts, handed)
+                }
             }
+            return result
         }
-        return try result.get()
+        return try outcome.get()
     }
 
     private static func parse(_ bytes: Bytes, collect: ((Entry) -> Void)?, limit: Int) throws(CertificateParseError)
@@ -140,9 +161,21 @@ public enum LenientRevocationListParser {
         }
         var warnings: [String] = []
         var revokedCount = 0
+        var indirect = false
         if let node = next, node.tag == DERElement.sequence {
             for entry in DERReader.children(bytes, of: node) where entry.tag == DERElement.sequence {
                 revokedCount += 1
+                guard collect != nil || !indirect else { continue }
+                if collect == nil {
+                    // Only the indirect flag is wanted: an entry naming another certificateIssuer.
+                    var parts = DERReader.children(bytes, of: entry)
+                    _ = parts.next()
+                    _ = parts.next()
+                    if let extensions = parts.next(), extensions.tag == DERElement.sequence {
+                        indirect = DERReader.children(bytes, of: extensions).contains { extensionValue(bytes, $0)?.0 == certificateIssuerOID }
+                    }
+                    continue
+                }
                 guard let collect, revokedCount <= limit else { continue }
                 var parts = DERReader.children(bytes, of: entry)
                 guard let serial = parts.next(), serial.tag == DERElement.integer, let dateNode = parts.next(),
@@ -154,10 +187,12 @@ public enum LenientRevocationListParser {
                 var reason: Int?
                 if let extensions = parts.next(), extensions.tag == DERElement.sequence {
                     for field in DERReader.children(bytes, of: extensions) {
-                        guard let (key, value) = extensionValue(bytes, field), key == reasonCodeOID,
-                            value.tag == 0x0A, value.content.count == 1
-                        else { continue }
-                        reason = Int(bytes[value.contentStart])
+                        guard let (key, value) = extensionValue(bytes, field) else { continue }
+                        if key == certificateIssuerOID {
+                            indirect = true
+                        } else if key == reasonCodeOID, value.tag == 0x0A, value.content.count == 1 {
+                            reason = Int(bytes[value.contentStart])
+                        }
                     }
                 }
                 collect(Entry(serial: Array(bytes[serial.content]), revocationDate: date, reason: reason))
@@ -166,12 +201,25 @@ public enum LenientRevocationListParser {
         }
         var number: [UInt8]?
         var authorityKeyIdentifier: [UInt8]?
+        var delta = false
+        var scoped = false
         if let node = next, node.tag == DERElement.context(0, constructed: true),
             let extensions = DERReader.children(bytes, of: node).first(where: { _ in true }), extensions.tag == DERElement.sequence
         {
             for field in DERReader.children(bytes, of: extensions) {
                 guard let (key, value) = extensionValue(bytes, field) else { continue }
-                if key == crlNumberOID, value.tag == DERElement.integer {
+                if key == deltaCRLIndicatorOID {
+                    delta = true
+                } else if key == issuingDistributionPointOID {
+                    scoped = true
+                    // IssuingDistributionPoint { …, indirectCRL [4] BOOLEAN DEFAULT FALSE, … }
+                    if value.tag == DERElement.sequence {
+                        for part in DERReader.children(bytes, of: value)
+                        where part.tag == DERElement.context(4, constructed: false) && part.content.count == 1 {
+                            indirect = indirect || bytes[part.contentStart] != 0
+                        }
+                    }
+                } else if key == crlNumberOID, value.tag == DERElement.integer {
                     number = Array(bytes[value.content])
                 } else if key == authorityKeyIdentifierOID, value.tag == DERElement.sequence {
                     for part in DERReader.children(bytes, of: value) where part.tag == DERElement.context(0, constructed: false) {
@@ -194,7 +242,8 @@ public enum LenientRevocationListParser {
             publicKey: PublicKeyInfo(algorithm: .unknown, algorithmOID: "", bits: 0, curve: nil),
             authorityKeyIdentifier: authorityKeyIdentifier,
             revocationList: RevocationListFacts(
-                thisUpdate: thisUpdate, nextUpdate: nextUpdate, revokedCount: revokedCount, number: number),
+                thisUpdate: thisUpdate, nextUpdate: nextUpdate, revokedCount: revokedCount, number: number, isDelta: delta,
+                isScoped: scoped, isIndirect: indirect),
             parseWarnings: warnings)
     }
 

@@ -53,7 +53,7 @@ public struct Auditor: Sendable {
         var input = EvaluationInput(
             facts: facts, container: container, friendlyName: friendlyName, context: context, presentation: presentation)
         input.privateKey = privateKey
-        input.revocation = revocations?.status(of: facts)
+        input.revocation = revocations?.status(of: facts, now: context.now)
         // Product histories describe installers' certificates, not requests or CRLs.
         for catalog in products where facts.document == .certificate {
             if let scope = catalog.scope(input) {

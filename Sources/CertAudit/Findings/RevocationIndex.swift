@@ -3,9 +3,12 @@ public struct RevocationStatus: Sendable, Hashable {
     public enum State: String, Sendable, CaseIterable {
         /// No CRL of the certificate's issuer is known to the scan.
         case none
-        /// A CRL of its issuer is known and does not list it.
+        /// Its issuer's newest CRL is complete, covers every certificate and is current, and does not list it.
         case good
         case revoked
+        /// Its issuer's CRLs do not list it but cannot vouch for it: past their nextUpdate, scoped by an
+        /// issuingDistributionPoint, or cut at the scan's entry budget.
+        case unknown
     }
 
     public var state: State
@@ -21,20 +24,73 @@ public struct RevocationStatus: Sendable, Hashable {
     ]
 }
 
-/// The revoked serials of every CRL a scan knows, by issuer, so that each certificate is judged against
-/// the CRLs of its issuer as it is audited. A CRL matches a certificate when its issuer name is the
+/// The revoked serials of the CRLs a scan knows, by issuer, so that each certificate is judged against
+/// the CRLs of its issuer as it is audited. A CRL speaks for a certificate when its issuer name is the
 /// certificate's issuer name, byte for byte (RFC 5280 §5.1.2.3), and, when both carry an authority key
-/// identifier, those are equal too (a re-keyed CA's older CRL does not speak for the new key). The CRL's
-/// signature is not verified here: a scan reports what the CRLs on disk say.
+/// identifier, those are equal too (a re-keyed CA's CRL does not speak for the other key). Of several
+/// complete CRLs of one issuer and key, only the newest (highest cRLNumber, else latest thisUpdate)
+/// counts. Delta and indirect CRLs are not used. A certificate a CRL does not list is `good` only when
+/// that CRL is complete, unscoped (no issuingDistributionPoint) and not past its nextUpdate; otherwise
+/// `unknown`. The CRL's signature is not verified: a scan reports what the CRLs on disk say.
+///
+/// Serials are kept in one sorted buffer per CRL (about 30 bytes an entry), and at most
+/// `totalEntryLimit` entries over the whole scan: memory stays bounded whatever CRLs a tree holds.
 public final class RevocationIndex: Sendable {
     struct List: Sendable {
         var source: String
         var authorityKeyIdentifier: [UInt8]?
-        var entries: [[UInt8]: LenientRevocationListParser.Entry]
+        var number: [UInt8]?
+        var thisUpdate: UnixTime
+        var nextUpdate: UnixTime?
+        /// Every entry was kept (not cut at the scan's entry budget).
+        var complete: Bool
+        var scoped: Bool
+        /// Serials, sorted by length then bytes, back to back; `offsets[i]..<offsets[i + 1]` is the i-th.
+        var serials: [UInt8] = []
+        var offsets: [Int32] = [0]
+        var dates: [Int64] = []
+        var reasons: [Int8] = []
+        /// While loading: the CRL's issuer name and facts (not kept past `load`'s choice).
+        var issuerAndFacts: ([UInt8], RevocationListFacts)?
+
+        var count: Int { dates.count }
+
+        func serial(_ index: Int) -> ArraySlice<UInt8> {
+            serials[Int(offsets[index])..<Int(offsets[index + 1])]
+        }
+
+        /// Orders serials by length, then bytes (so equal serials compare equal whatever their place).
+        static func less(_ left: ArraySlice<UInt8>, _ right: ArraySlice<UInt8>) -> Bool {
+            left.count != right.count ? left.count < right.count : left.lexicographicallyPrecedes(right)
+        }
+
+        func find(_ serial: [UInt8]) -> Int? {
+            var low = 0
+            var high = count
+            let wanted = serial[...]
+            while low < high {
+                let middle = (low + high) / 2
+                let candidate = self.serial(middle)
+                if candidate.elementsEqual(wanted) { return middle }
+                if List.less(candidate, wanted) { low = middle + 1 } else { high = middle }
+            }
+            return nil
+        }
+
+        /// Newer than `other`: a higher cRLNumber when both have one, else a later thisUpdate.
+        func isNewer(than other: List) -> Bool {
+            if let mine = number, let theirs = other.number {
+                let a = mine.drop { $0 == 0 }
+                let b = theirs.drop { $0 == 0 }
+                if a.count != b.count { return a.count > b.count }
+                if a != b { return !a.lexicographicallyPrecedes(b) }
+            }
+            return thisUpdate > other.thisUpdate
+        }
     }
 
     let lists: [[UInt8]: [List]]
-    /// Where the CRLs came from, for the report header: "path (N revoked)".
+    /// Where the CRLs that count came from, for reports: "path (place)".
     public let sources: [String]
     /// Files given or found as CRLs that could not be used, with why (a warning each; the scan goes on).
     public let problems: [String]
@@ -47,43 +103,43 @@ public final class RevocationIndex: Sendable {
         self.problems = problems
     }
 
-    /// Most entries kept per CRL; a CRL listing more is still judged by its facts, and its rest is said.
-    static let entryLimit = 2_000_000
+    /// Most entries kept over the whole scan (about 30 MB); a CRL cut at it can still revoke, but no
+    /// longer vouches for what it does not list.
+    static let totalEntryLimit = 1_000_000
 
     /// nil for anything but a certificate.
-    public func status(of facts: CertificateFacts) -> RevocationStatus? {
+    public func status(of facts: CertificateFacts, now: UnixTime) -> RevocationStatus? {
         guard facts.document == .certificate else { return nil }
-        guard let candidates = lists[facts.issuer.der] else {
-            return RevocationStatus(state: .none, crl: "")
+        let candidates = (lists[facts.issuer.der] ?? []).filter { list in
+            guard let crlKey = list.authorityKeyIdentifier, let certificateKey = facts.authorityKeyIdentifier else { return true }
+            return crlKey == certificateKey
         }
-        var first: List?
+        guard let first = candidates.first else { return RevocationStatus(state: .none, crl: "") }
         for list in candidates {
-            if let crlKey = list.authorityKeyIdentifier, let certificateKey = facts.authorityKeyIdentifier,
-                crlKey != certificateKey
-            {
-                continue
-            }
-            if first == nil { first = list }
-            if let entry = list.entries[facts.serial] {
-                return RevocationStatus(
-                    state: .revoked, crl: list.source, revocationDate: entry.revocationDate,
-                    reason: entry.reason.map { RevocationStatus.reasonNames[$0] ?? "reason \($0)" })
-            }
+            guard let found = list.find(facts.serial) else { continue }
+            let reason = list.reasons[found]
+            if reason == 8 { continue }  // removeFromCRL: released from hold
+            return RevocationStatus(
+                state: .revoked, crl: list.source, revocationDate: UnixTime(seconds: list.dates[found]),
+                reason: reason < 0 ? nil : RevocationStatus.reasonNames[Int(reason)] ?? "reason \(reason)")
         }
-        guard let first else { return RevocationStatus(state: .none, crl: "") }
-        return RevocationStatus(state: .good, crl: first.source)
+        if let vouching = candidates.first(where: { $0.complete && !$0.scoped && !($0.nextUpdate.map { $0 < now } ?? false) }) {
+            return RevocationStatus(state: .good, crl: vouching.source)
+        }
+        return RevocationStatus(state: .unknown, crl: first.source)
     }
 
     /// Reads the CRLs in `files` (`given`: named with `--crl`, where a file without a CRL is a warning;
     /// otherwise found in a folder) with the scan's bounds: `maxFileSize` per file, PEM or DER, any
-    /// number of CRLs per file.
+    /// number of CRLs per file, `totalEntryLimit` entries in all.
     public static func load(files: [(path: String, given: Bool)], maxFileSize: Int, decoder: ContainerDecoder)
         -> RevocationIndex
     {
-        var lists: [[UInt8]: [List]] = [:]
-        var sources: [String] = []
+        var newest: [[UInt8]: List] = [:]  // by issuer name and key identifier
+        var issuers: [[UInt8]: [UInt8]] = [:]  // that key → the issuer name
         var problems: [String] = []
         var seen = Set<String>()
+        var budget = totalEntryLimit
         for (path, given) in files where seen.insert(path).inserted {
             let bytes: [UInt8]
             switch FileReader.load(path: path, limit: maxFileSize) {
@@ -97,33 +153,73 @@ public final class RevocationIndex: Sendable {
             }
             let name = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
             let decoded = decoder.decode(bytes, name: name)
-            var found = 0
-            for extracted in decoded.certificates where extracted.document == .crl {
-                do {
-                    let (facts, entries) = try LenientRevocationListParser.parseWithEntries(extracted.der, limit: entryLimit)
-                    found += 1
-                    var bySerial: [[UInt8]: LenientRevocationListParser.Entry] = [:]
-                    bySerial.reserveCapacity(entries.count)
-                    for entry in entries {
-                        bySerial[entry.serial] = entry
-                    }
-                    let count = facts.revocationList?.revokedCount ?? entries.count
-                    if count > entries.count {
-                        problems.append("\(path): CRL lists \(count) certificates; the first \(entries.count) are used")
-                    }
-                    let source = "\(path) (\(extracted.location))"
-                    lists[facts.issuer.der, default: []].append(
-                        List(source: source, authorityKeyIdentifier: facts.authorityKeyIdentifier, entries: bySerial))
-                    sources.append(source)
-                } catch {
-                    problems.append("\(path) (\(extracted.location)): not a readable CRL: \(error.reason)")
-                }
-            }
-            if found == 0, given, decoded.certificates.allSatisfy({ $0.document != .crl }) {
+            let crls = decoded.certificates.filter { $0.document == .crl }
+            if crls.isEmpty, given {
                 problems.append("\(path): holds no CRL")
             }
+            for extracted in crls {
+                let source = "\(path) (\(extracted.location))"
+                var list: List
+                do {
+                    list = try read(extracted.der, source: source, budget: &budget)
+                } catch {
+                    problems.append("\(source): not a readable CRL: \(error.reason)")
+                    continue
+                }
+                guard let (issuer, facts) = list.issuerAndFacts else { continue }
+                if facts.isDelta || facts.isIndirect {
+                    problems.append("\(source): a \(facts.isDelta ? "delta" : "indirect") CRL; not used for revocation")
+                    continue
+                }
+                if !list.complete {
+                    problems.append("\(source): the scan's budget of \(totalEntryLimit) CRL entries ran out; what it does not list is not vouched for")
+                }
+                let key = issuer + [0xff] + (list.authorityKeyIdentifier ?? [])
+                issuers[key] = issuer
+                if let current = newest[key], !list.isNewer(than: current) { continue }
+                newest[key] = list
+            }
         }
+        var lists: [[UInt8]: [List]] = [:]
+        for key in newest.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            lists[issuers[key]!, default: []].append(newest[key]!)
+        }
+        let sources = lists.values.flatMap { $0.map(\.source) }.sorted()
         return RevocationIndex(lists: lists, sources: sources, problems: problems)
+    }
+
+    /// One CRL into a sorted list, its entries charged to `budget`.
+    private static func read(_ der: ArraySlice<UInt8>, source: String, budget: inout Int) throws(CertificateParseError) -> List {
+        var serials: [UInt8] = []
+        var offsets: [Int32] = [0]
+        var dates: [Int64] = []
+        var reasons: [Int8] = []
+        let limit = budget
+        let (facts, _) = try LenientRevocationListParser.parseWithEntries(der, limit: limit) { entry in
+            serials += entry.serial
+            offsets.append(Int32(serials.count))
+            dates.append(entry.revocationDate.seconds)
+            reasons.append(entry.reason.map { Int8(clamping: $0) } ?? -1)
+        }
+        budget -= dates.count
+        let list = facts.revocationList
+        var result = List(
+            source: source, authorityKeyIdentifier: facts.authorityKeyIdentifier, number: list?.number,
+            thisUpdate: list?.thisUpdate ?? facts.notBefore, nextUpdate: list?.nextUpdate,
+            complete: (list?.revokedCount ?? 0) <= dates.count, scoped: list?.isScoped ?? false)
+        result.issuerAndFacts = (facts.issuer.der, list ?? RevocationListFacts(thisUpdate: facts.notBefore, nextUpdate: nil, revokedCount: 0, number: nil))
+        // Sort by serial, moving every column together.
+        var order = Array(0..<dates.count)
+        order.sort { List.less(serials[Int(offsets[$0])..<Int(offsets[$0 + 1])], serials[Int(offsets[$1])..<Int(offsets[$1 + 1])]) }
+        result.serials.reserveCapacity(serials.count)
+        result.offsets.reserveCapacity(order.count + 1)
+        for index in order {
+            result.serials += serials[Int(offsets[index])..<Int(offsets[index + 1])]
+            result.offsets.append(Int32(result.serials.count))
+            result.dates.append(dates[index])
+            result.reasons.append(reasons[index])
+        }
+        return result
     }
 
     /// Whether a file's name says it holds a CRL: `*.crl`, `*.crl.pem`, `*.crl.der`, `*crl*.pem`,

@@ -163,14 +163,15 @@ public struct ContainerDecoder: Sendable {
             }
             integrity = "; store integrity not checked (no password matched)"
         }
-        for entry in store.entries {
+        for (entryIndex, entry) in store.entries.enumerated() {
             for (position, certificate) in entry.certificates.enumerated() {
                 let place =
                     entry.isKeyEntry
                     ? "\(kind.rawValue) entry '\(entry.alias)' (private key entry, chain certificate \(position + 1))"
                     : "\(kind.rawValue) entry '\(entry.alias)' (trusted certificate)"
-                result.certificates.append(
-                    ExtractedCertificate(der: certificate, container: container, friendlyName: entry.alias, location: place + integrity))
+                var extracted = ExtractedCertificate(der: certificate, container: container, friendlyName: entry.alias, location: place + integrity)
+                extracted.keystoreEntry = (entryIndex, position)
+                result.certificates.append(extracted)
             }
         }
         result.privateKeys = store.entries.filter(\.isKeyEntry).count
@@ -350,10 +351,14 @@ enum ContainerShape {
             {
                 return .certificate
             }
-            // certificationRequestInfo { version, subject, subjectPKInfo, [0] attributes }
+            // certificationRequestInfo { version, subject, subjectPKInfo, [0] attributes } (some encoders
+            // leave the empty attributes out)
             if tags.count == 4, tags[0] == DERElement.integer, tags[1] == sequence, tags[2] == sequence,
                 tags[3] == DERElement.context(0, constructed: true)
             {
+                return .request
+            }
+            if tags.count == 3, tags[0] == DERElement.integer, tags[1] == sequence, tags[2] == sequence {
                 return .request
             }
             // tbsCertList { version?, signature, issuer, thisUpdate Time, … }

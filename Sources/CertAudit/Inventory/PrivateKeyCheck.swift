@@ -174,8 +174,12 @@ public struct PrivateKeyCheck: Sendable, Hashable {
                 continue  // not in the folder's listing: no need to ask the disk
             }
             guard let (key, info) = readBeside(candidate) else { continue }
-            var bytes = key
-            defer { Secrets.wipe(&bytes) }
+            var bytes = firstKeyBlock(of: key)
+            var whole = key
+            defer {
+                Secrets.wipe(&bytes)
+                Secrets.wipe(&whole)
+            }
             guard var check = compare(key: bytes, certificates: certificates, decryption: decryption), let ownInfo = statOf(path)
             else { continue }  // not a key
             check.1.path = candidate
@@ -196,6 +200,16 @@ public struct PrivateKeyCheck: Sendable, Hashable {
             return compare(key: key, certificates: certificates, decryption: decryption)
         }
         return nil
+    }
+
+    /// A PEM key file's first complete private-key block (what a service loads, and what the shim is
+    /// given: its own header alone says how it is encrypted); the bytes as they are otherwise (DER).
+    private static func firstKeyBlock(of bytes: [UInt8]) -> [UInt8] {
+        guard PEMScanner.containsPEM(bytes) else { return bytes }
+        for block in PEMScanner.blocks(in: bytes) where block.complete && block.label.hasSuffix("PRIVATE KEY") {
+            return Array(bytes[block.extent])
+        }
+        return bytes
     }
 
     /// Opens a key file once (through symbolic links, as services do, but not through a link someone

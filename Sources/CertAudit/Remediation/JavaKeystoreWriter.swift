@@ -209,19 +209,6 @@ enum JavaKeystoreWriter {
         var newKey: [UInt8]?
     }
 
-    /// The entry and chain position of the `index`th certificate the decoder read from the store (it
-    /// reads entries in order, each entry's chain leaf first).
-    static func entry(of index: Int, in store: JavaKeystoreReader.Store) -> (entry: Int, position: Int)? {
-        var seen = 0
-        for (entry, value) in store.entries.enumerated() {
-            if index < seen + value.certificates.count {
-                return (entry, index - seen)
-            }
-            seen += value.certificates.count
-        }
-        return nil
-    }
-
     static func rewrite(
         _ original: [UInt8], store: JavaKeystoreReader.Store, replacing replacements: [Int: Replacement], password: String,
         now: UnixTime

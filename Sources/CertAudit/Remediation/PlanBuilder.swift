@@ -21,6 +21,8 @@ struct PlanBuilder {
         var index: Int
         var container: ContainerKind
         var friendlyName: String?
+        /// In a Java keystore: the certificate's entry and place in its chain.
+        var keystoreEntry: (entry: Int, position: Int)?
     }
 
     /// What a plan says changes and what stays, in the order the sections below decide them.
@@ -80,7 +82,7 @@ struct PlanBuilder {
     /// password known (the new store is written with it); the entry keeps its alias.
     private func keystoreEntry(_ source: Source, _ notes: inout Notes) throws(Refusal) {
         guard !request.signingRequest else { return }
-        guard let store = source.decoded.keystore, let (entry, position) = JavaKeystoreWriter.entry(of: source.index, in: store) else {
+        guard let store = source.decoded.keystore, let (entry, position) = source.keystoreEntry, entry < store.entries.count else {
             throw Refusal(reason: "the keystore could not be read again for rewriting")
         }
         let alias = store.entries[entry].alias
@@ -90,9 +92,20 @@ struct PlanBuilder {
                     ? "chain certificate \(position + 1) of entry '\(alias)': only an entry's own certificate is re-issued"
                     : "trusted-certificate entry '\(alias)' has no private key: re-issue it where its key lives")
         }
-        guard store.password != nil else {
+        guard let password = store.password else {
             throw Refusal(
                 reason: "the \(store.kind.rawValue) store's password is unknown (no candidate matched its integrity digest): give it with --password-file or CERTAUDIT_PFX_PASSWORD")
+        }
+        // A new key is protected with the store password, as keytool does by default. An entry whose key
+        // password is another (Tomcat's keyPass) would then no longer open with the one its service has.
+        if request.keyMode == .new, let range = store.entries[entry].protectedKey, let bytes = source.decoded.keystoreBytes {
+            do {
+                var old = try JavaKeyProtector.recover(bytes[range], password: password)
+                Secrets.wipe(&old)
+            } catch {
+                throw Refusal(
+                    reason: "entry '\(alias)': its key does not open with the store password (a separate key password?); certaudit protects a new key with the store password, which the service would not use: re-issue it with keytool, or use --key reuse")
+            }
         }
         notes.keeps.append("\(store.kind.rawValue) entry '\(alias)', every other entry and the store password")
     }
@@ -242,12 +255,13 @@ struct PlanBuilder {
             candidates.append((inside, source.path))
         }
         // A keystore entry's key, recovered with the store password (JKS or JCEKS protection).
-        if let store = source.decoded.keystore, let password = store.password,
-            let (entry, _) = JavaKeystoreWriter.entry(of: source.index, in: store),
-            let range = store.entries[entry].protectedKey, let original = source.decoded.keystoreBytes
+        if let store = source.decoded.keystore, let password = store.password, let (entry, _) = source.keystoreEntry,
+            entry < store.entries.count, let range = store.entries[entry].protectedKey, let original = source.decoded.keystoreBytes
         {
             do {
-                let key = try KeyMaterial(der: try JavaKeyProtector.recover(original[range], password: password))
+                var plain = try JavaKeyProtector.recover(original[range], password: password)
+                defer { Secrets.wipe(&plain) }
+                let key = try KeyMaterial(der: plain)
                 guard key.subjectPublicKeyInfo == wanted else {
                     throw Refusal(reason: "--key reuse: the key of entry '\(store.entries[entry].alias)' does not match its certificate")
                 }

@@ -48,7 +48,7 @@ public enum RemediationSetup {
         guard case .bytes(let bytes) = FileReader.load(path: path, limit: Limits.smallFile) else {
             throw Failure(description: "cannot read --ca-cert \(path)")
         }
-        guard let certificate = ContainerDecoder().decode(bytes, name: path).certificates.first else {
+        guard let certificate = ContainerDecoder().decode(bytes, name: path).certificates.first(where: { $0.document == .certificate }) else {
             throw Failure(description: "--ca-cert \(path) holds no certificate")
         }
         do {

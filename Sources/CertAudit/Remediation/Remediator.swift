@@ -172,7 +172,7 @@ public struct Remediator: Sendable {
             }
             let source = PlanBuilder.Source(
                 path: path, decoded: file.decoded, certificateDER: Array(extracted.der), index: index,
-                container: extracted.container, friendlyName: extracted.friendlyName)
+                container: extracted.container, friendlyName: extracted.friendlyName, keystoreEntry: extracted.keystoreEntry)
             do throws(PlanBuilder.Refusal) {
                 var plan = try builder.plan(facts, source: source)
                 plan.changes.insert("fixes: " + fixable.map(\.ruleId).joined(separator: ", "), at: 0)

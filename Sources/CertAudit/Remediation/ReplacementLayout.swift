@@ -153,7 +153,9 @@ struct ReplacementLayout {
             }
             var replacements: [Int: JavaKeystoreWriter.Replacement] = [:]
             for (index, certificate) in certificates {
-                guard let (entry, position) = JavaKeystoreWriter.entry(of: index, in: store), position == 0 else {
+                guard let (entry, position) = file.certificates[index].extracted.keystoreEntry, position == 0,
+                    entry < store.entries.count
+                else {
                     throw Failure(description: "certificate \(index) is not the leaf of a private-key entry")
                 }
                 var chain = store.entries[entry].certificates.map { Array($0) }

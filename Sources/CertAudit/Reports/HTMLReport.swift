@@ -46,7 +46,14 @@ public final class HTMLReport: ReportWriter {
                     html += finding.suppression.map { " (\(Markup.xml($0.kind)))" } ?? ""
                     html += "</td><td>\(Markup.xml(finding.ruleId))</td><td>\(Markup.xml(report.path))</td>"
                     html += "<td>#\(certificate.index) \(Markup.xml(ReportDigest.name(of: certificate)))</td>"
-                    html += "<td>\(certificate.facts.notAfter.isoDate)</td><td>\(Markup.xml(finding.message))</td></tr>\n"
+                    // A certificate's notAfter, a CRL's nextUpdate; a request has none.
+                    let until =
+                        switch certificate.document {
+                        case .certificate: certificate.facts.notAfter.isoDate
+                        case .crl: certificate.facts.revocationList?.nextUpdate?.isoDate ?? "–"
+                        case .csr: "–"
+                        }
+                    html += "<td>\(until)</td><td>\(Markup.xml(finding.message))</td></tr>\n"
                 }
             }
             for problem in report.problems {

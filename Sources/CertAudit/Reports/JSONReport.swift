@@ -103,7 +103,7 @@ public final class JSONReport: ReportWriter {
         json.field("friendlyName", certificate.friendlyName)
         json.field("sha256", facts.sha256)
         json.field("subject", facts.subject.rfc4514)
-        json.field("issuer", facts.issuer.rfc4514)
+        json.field("issuer", facts.document == .csr ? nil : facts.issuer.rfc4514)
         json.field("serial", facts.document == .certificate ? facts.serialHex : nil)
         json.field("version", facts.version)
         // A request has no validity; a CRL's is thisUpdate…nextUpdate (null without one), as in "crl".

@@ -62,7 +62,7 @@ public enum FactCatalog {
             accessor: .enumeration { $0.facts.document }),
         FactDefinition(
             name: "revocation.status",
-            summary: "what the scan's CRLs (--crl, and files named like CRLs in the scanned folders) say of a certificate: none (no CRL of its issuer), good (its issuer's CRL does not list it), revoked",
+            summary: "what the scan's CRLs (--crl, and files named like CRLs in the scanned folders) say of a certificate: none (no CRL of its issuer), good (its issuer's newest, current, complete CRL does not list it), revoked, unknown (not listed, but the CRL is stale, scoped or cut short)",
             accessor: .enumeration { $0.revocation?.state ?? .none }),
         FactDefinition(
             name: "revocation.crl", summary: "the CRL that lists the certificate, or the first CRL of its issuer; empty when none",

@@ -93,16 +93,9 @@ public struct AuditPipeline: Sendable {
         let walker = walker
         var warnings: [String] = []
         let (cacheReader, cacheWriter) = openCache(warnings: &warnings)
-        var prepared = self
-        if revocationChecks {
-            let index = loadRevocations(inputs)
-            warnings += index.problems
-            if !index.isEmpty {
-                prepared.auditor.revocations = index
-            }
-        }
-        let scanner = prepared
-        let revocationSources = scanner.auditor.revocations?.sources ?? []
+        // The walker starts listing (and fills the queue) while the CRLs are read on this thread; the
+        // workers start once they are: every certificate is judged against the same CRLs.
+        let lister = self
         DispatchQueue.global().async {
             for input in inputs {
                 switch input {
@@ -115,12 +108,22 @@ public struct AuditPipeline: Sendable {
                 case .invalidTarget(let target): pipeline.push(.invalidTarget(target))
                 case .path(let path):
                     walker.walk([path]) { item in
-                        pipeline.push(cacheReader.flatMap { scanner.cached(item, in: $0) } ?? .walked(item))
+                        pipeline.push(cacheReader.flatMap { lister.cached(item, in: $0) } ?? .walked(item))
                     }
                 }
             }
             pipeline.finishProducing()
         }
+        var prepared = self
+        if revocationChecks {
+            let index = loadRevocations(inputs)
+            warnings += index.problems
+            if !index.isEmpty {
+                prepared.auditor.revocations = index
+            }
+        }
+        let scanner = prepared
+        let revocationSources = scanner.auditor.revocations?.sources ?? []
         let workerCount = workers
         DispatchQueue.global().async {
             DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
@@ -215,7 +218,7 @@ public struct AuditPipeline: Sendable {
 
     private func openCache(warnings: inout [String]) -> (FactsCacheReader?, FactsCacheWriter?) {
         guard let cachePath, !retainSources else { return (nil, nil) }
-        let context = FactsCache.Context(passwords: decoder.passwords)
+        let context = FactsCache.Context(passwords: decoder.passwords, matchEncryptedKeys: decoder.matchEncryptedKeys)
         var reader: FactsCacheReader?
         switch FactsCacheReader.open(path: cachePath, context: context) {
         case .missing: break

@@ -78,6 +78,15 @@ public enum FactsCache {
     struct Context: Sendable {
         var toolVersion = CertAuditVersion.current
         var passwords: PasswordCandidates
+        /// `--match-encrypted-keys` changes what a file's parse holds (keys inside containers are
+        /// checked): a cache made without it is not reused with it, and the other way round.
+        var matchEncryptedKeys = false
+
+        /// What the header records besides the format: the tool's version and the settings that change
+        /// what parsing a file yields.
+        var settings: String {
+            toolVersion + (matchEncryptedKeys ? " +match-encrypted-keys" : "")
+        }
     }
 
     /// One cached file, as read from a cache: where it is, whose facts, and the encoded record (written
@@ -150,7 +159,7 @@ public enum FactsCache {
         var writer = BinaryWriter()
         writer.bytes.append(contentsOf: magic)
         writer.unsigned(formatVersion)
-        writer.string(context.toolVersion)
+        writer.string(context.settings)
         writer.data(salt)
         writer.data(digest)
         return writer.bytes
@@ -345,7 +354,7 @@ final class FactsCacheReader: @unchecked Sendable {
         let magic = FactsCache.magic
         guard buffer.count - start >= magic.count, buffer[start..<start + magic.count].elementsEqual(magic) else { return .foreign }
         var reader = BinaryReader(buffer[(start + magic.count)...])
-        guard (try? reader.unsigned()) == FactsCache.formatVersion, (try? reader.string()) == context.toolVersion,
+        guard (try? reader.unsigned()) == FactsCache.formatVersion, (try? reader.string()) == context.settings,
             let salt = try? reader.data(), let digest = try? reader.data()
         else { return .otherVersion }
         start = reader.position

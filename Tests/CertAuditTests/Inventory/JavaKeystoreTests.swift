@@ -214,8 +214,10 @@ import Testing
             }
             return found
         }
-        #expect(try keys([]).isEmpty, "no flag: containers get no key check")
-        let checked = try keys(["--match-encrypted-keys"])
+        // A facts cache made without the flag is not reused with it (the parse differs).
+        let cache = folder + "/facts.cache"
+        #expect(try keys(["--cache", cache]).isEmpty, "no flag: containers get no key check")
+        let checked = try keys(["--match-encrypted-keys", "--cache", cache])
         #expect(Set(checked.keys) == ["store.jks#server", "store.jceks#server", "vspc-5.pfx#Veeam Service Provider Console"], "\(checked.keys)")
         for (name, key) in checked {
             #expect(key["match"] as? String == "match", "\(name): \(key)")
@@ -230,6 +232,19 @@ import Testing
         let key = try #require(server?["privateKey"] as? [String: Any])
         #expect(key["match"] as? String == "unchecked")
         #expect((key["uncheckedReason"] as? String)?.contains("password is unknown") == true, "\(key)")
+    }
+
+    @Test func aKeyPasswordOtherThanTheStorePasswordIsRefusedForANewKey() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let store = folder + "/tomcat.jks"
+        Self.keytool(
+            ["-genkeypair", "-alias", "tomcat", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=tomcat.example.com",
+             "-ext", "KU=keyEncipherment", "-ext", "SAN=dns:tomcat.example.com", "-keystore", store, "-storetype", "JKS",
+             "-storepass", "changeit", "-keypass", "another-key-password"])
+        let result = Fixtures.run(Fixtures.executable, ["remediate", "--out", folder + "/out", store])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("does not open with the store password"), "\(result.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/out/tomcat.jks"))
     }
 
     @Test func aStoreWhosePasswordIsUnknownIsNotRewritten() throws {

@@ -138,6 +138,14 @@ import Testing
         try FileManager.default.removeItem(atPath: huge + ".der")
         try FileManager.default.removeItem(atPath: folder + "/rewrite.py")
         chmod(huge + ".key", 0o600)
+        // The same huge key as PEM in a file whose text before the block says "Proc-Type: 4,ENCRYPTED":
+        // only the block's own header decides how it is decrypted, so the count is still refused.
+        let trick = folder + "/trick"
+        try FileManager.default.copyItem(atPath: Fixtures.samples + "/tls/good-rsa.crt", toPath: trick + ".crt")
+        let hugeDER = try #require(FileManager.default.contents(atPath: huge + ".key"))
+        Fixtures.write(
+            "Proc-Type: 4,ENCRYPTED\n" + PEMWriter.encode(label: "ENCRYPTED PRIVATE KEY", der: [UInt8](hugeDER)), to: trick + ".key")
+        chmod(trick + ".key", 0o600)
 
         func keys(_ arguments: [String]) throws -> [String: [String: Any]] {
             let scan = Fixtures.run(Fixtures.executable, ["scan", "--profile", "files", "--format", "json"] + arguments + [folder])
@@ -149,7 +157,7 @@ import Testing
             return byPath
         }
         let plain = try keys(["--password-file", passwords])
-        for certificate in pairs.keys.sorted() + [folder + "/other.crt", huge + ".crt"] {
+        for certificate in pairs.keys.sorted() + [folder + "/other.crt", huge + ".crt", trick + ".crt"] {
             #expect(plain[certificate]?["match"] as? String == "unchecked", "\(certificate)")
             #expect((plain[certificate]?["uncheckedReason"] as? String)?.contains("--match-encrypted-keys") == true)
         }
@@ -160,6 +168,7 @@ import Testing
         #expect(asked[folder + "/other.crt"]?["match"] as? String == "mismatch")
         #expect(asked[huge + ".crt"]?["match"] as? String == "unchecked")
         #expect((asked[huge + ".crt"]?["uncheckedReason"] as? String)?.contains("2147483647") == true, "\(asked[huge + ".crt"] ?? [:])")
+        #expect((asked[trick + ".crt"]?["uncheckedReason"] as? String)?.contains("2147483647") == true, "\(asked[trick + ".crt"] ?? [:])")
         // openssl agrees: the huge file is the same key with a changed count (its own check refuses or
         // takes forever; the cap is what keeps a scan bounded), and the mismatch is another key.
         let otherPublic = Fixtures.openssl(["pkey", "-in", folder + "/other.key", "-passin", "pass:s3cret", "-pubout"])

@@ -148,6 +148,40 @@ import Testing
         #expect(Self.documents(today).map(Self.ruleIDs) == [["crl.next-update-soon"]])
     }
 
+    /// Of two CRLs of one issuer only the newest counts: a certificate put on hold and released is good
+    /// again; a stale CRL no longer vouches for what it does not list (unknown), but still revokes.
+    @Test func theNewestCRLDecidesAndAStaleOneCannotVouch() throws {
+        let ca = OpenSSLCA()
+        let folder = Fixtures.temporaryDirectory()
+        Fixtures.openssl(["ca", "-config", ca.folder + "/ca.cnf", "-revoke", ca.leaves[1], "-crl_reason", "certificateHold", "-crl_hold", "holdInstructionReject"])
+        ca.crl(to: folder + "/older.crl.pem", days: 30)  // number 2A: 1001 keyCompromise, 1002 on hold
+        // Release the hold: index.txt back to valid for 1002, then a newer CRL (number 2B).
+        let index = try String(contentsOfFile: ca.folder + "/index.txt", encoding: .utf8)
+        let released = index.split(separator: "\n").map { line -> String in
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count > 3, fields[3] == "1002" else { return String(line) }
+            return (["V", fields[1], ""] + fields[3...]).joined(separator: "\t")
+        }.joined(separator: "\n") + "\n"
+        Fixtures.write(released, to: ca.folder + "/index.txt")
+        ca.crl(to: folder + "/newer.crl.pem", days: 30)
+        #expect(!ca.opensslRevokes(ca.leaves[1], crl: folder + "/newer.crl.pem"))
+        #expect(ca.opensslRevokes(ca.leaves[1], crl: folder + "/older.crl.pem"))
+        for leaf in ca.leaves { try FileManager.default.copyItem(atPath: leaf, toPath: folder + "/" + (leaf as NSString).lastPathComponent) }
+        func statuses(_ extra: [String]) throws -> [String: String] {
+            let (_, json, _) = try Self.scanJSON(extra + [folder])
+            var found: [String: String] = [:]
+            for document in Self.documents(json) where document["document"] as? String == "certificate" {
+                found[(document["path"] as! NSString).lastPathComponent] = (document["revocation"] as? [String: Any])?["status"] as? String
+            }
+            return found
+        }
+        #expect(try statuses([]) == ["leaf-1001.crt": "revoked", "leaf-1002.crt": "good"])
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let later = UnixTime(seconds: Int64(now.tv_sec) + 60 * 86_400).iso8601
+        #expect(try statuses(["--at", later]) == ["leaf-1001.crt": "revoked", "leaf-1002.crt": "unknown"])
+    }
+
     @Test func crlOptionJudgesCertificatesOutsideTheCRLsFolder() throws {
         let ca = OpenSSLCA()
         let elsewhere = Fixtures.temporaryDirectory() + "/published.pem"  // not named like a CRL
