@@ -226,16 +226,28 @@ public final class RevocationIndex: Sendable {
     /// `*crl*.der`, and OpenSSL's hashed CRL names (`1a2b3c4d.r0`). The scan reads such files before it
     /// judges any certificate, so that revocation does not depend on the walk's order.
     public static func isNamedLikeCRL(_ name: Substring) -> Bool {
-        let lower = name.lowercased()
-        if lower.hasSuffix(".crl") || lower.hasSuffix(".crl.pem") || lower.hasSuffix(".crl.der") { return true }
-        if lower.contains("crl"), lower.hasSuffix(".pem") || lower.hasSuffix(".der") { return true }
-        // c_rehash: eight hex digits, ".r", a number.
-        let parts = lower.split(separator: ".", omittingEmptySubsequences: false)
-        if parts.count == 2, parts[0].count == 8, parts[0].allSatisfy(\.isHexDigit), parts[1].first == "r",
-            parts[1].count >= 2, parts[1].dropFirst().allSatisfy(\.isNumber)
-        {
-            return true
+        // On the name's bytes, ASCII case folded: the pre-pass asks this of every file in the tree.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count)
+        for byte in name.utf8 {
+            bytes.append(byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte)
         }
-        return false
+        func ends(_ suffix: StaticString) -> Bool {
+            let count = suffix.utf8CodeUnitCount
+            guard bytes.count >= count else { return false }
+            return suffix.withUTF8Buffer { bytes[(bytes.count - count)...].elementsEqual($0) }
+        }
+        if ends(".crl") || ends(".crl.pem") || ends(".crl.der") { return true }
+        if ends(".pem") || ends(".der") {
+            let crl: [UInt8] = [0x63, 0x72, 0x6c]  // "crl"
+            if bytes.count >= 3, (0...(bytes.count - 3)).contains(where: { bytes[$0..<($0 + 3)].elementsEqual(crl) }) {
+                return true
+            }
+        }
+        // c_rehash: eight hex digits, ".r", a number.
+        guard bytes.count >= 11, bytes[8] == 0x2e, bytes[9] == 0x72 else { return false }
+        let hex = bytes[..<8].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        return hex && bytes[10...].allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
+
 }

@@ -271,6 +271,15 @@ import Testing
         #expect(csv.contains("crl.next-update-passed,crl,error,,") && csv.contains(",crl\r\n") && csv.contains(",csr\r\n"))
     }
 
+    @Test func crlNamesAreRecognisedWithoutReadingTheFile() {
+        for name in ["ca.crl", "CA.CRL", "root.crl.pem", "root.crl.der", "crl.pem", "intermediate-CRL.der", "1a2b3c4d.r0", "ABCDEF01.r12"] {
+            #expect(RevocationIndex.isNamedLikeCRL(name[...]), "\(name)")
+        }
+        for name in ["ca.crt", "crl", "notes.txt", "1a2b3c4d.0", "1a2b3c4g.r0", "1a2b3c4d.r", "server.pem", "crl.pem.bak"] {
+            #expect(!RevocationIndex.isNamedLikeCRL(name[...]), "\(name)")
+        }
+    }
+
     @Test func malformedRequestsAndCRLsArePerFileErrors() throws {
         let folder = Fixtures.temporaryDirectory()
         // A PEM block labelled as a request or CRL whose DER is something else.
