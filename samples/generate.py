@@ -1374,6 +1374,37 @@ def _ext(c, cls):
         return None
 
 
+def _key_usage_rules(bits: set[str], has_ku: bool, is_rsa: bool, is_ec: bool, is_ca: bool, leaf_: bool, server: bool,
+                     dns: list[str], ips: list[str], cns: list[str]) -> list[str]:
+    """The rfc5280 and cabf KeyUsage/name rules that judge certificates and requests alike."""
+    f: list[str] = []
+    if is_ec and bits & {"KE", "DE"}:
+        f.append("rfc5280.ec-key-encipherment")
+    if "KCS" in bits and not is_ca:
+        f.append("rfc5280.key-cert-sign-without-ca")
+    if has_ku and not bits:
+        f.append("rfc5280.ku-no-bits")
+    if is_ca and has_ku and "KCS" not in bits:
+        f.append("rfc5280.ca-lacks-key-cert-sign")
+    if bits & {"EO", "DO"} and "KA" not in bits:
+        f.append("rfc5280.encipher-decipher-only-without-key-agreement")
+    if leaf_ and server:
+        if "NR" in bits:
+            f.append("cabf.ku-non-repudiation")
+        if is_rsa and "DE" in bits:
+            f.append("cabf.rsa-ku-data-encipherment")
+        if is_ec and bits & {"KE", "DE"}:
+            f.append("cabf.ec-ku-encipherment")
+        if bits & {"KCS", "CRL", "EO", "DO"} or (is_rsa and "KA" in bits):
+            f.append("cabf.ku-forbidden-bits")
+        if is_ec and has_ku and "DS" not in bits:
+            f.append("cabf.ec-ku-lacks-digital-signature")
+        sanvals = {x.lower() for x in dns} | {x.lower() for x in ips}
+        if any(v.lower() not in sanvals for v in cns):
+            f.append("cabf.cn-not-in-san")
+    return f
+
+
 def evaluate(c: x509.Certificate) -> list[str]:
     f: list[str] = []
     bc = _ext(c, x509.BasicConstraints)
@@ -1456,42 +1487,20 @@ def evaluate(c: x509.Certificate) -> list[str]:
     elif matches:
         f.append("vendor.installer-default")
 
-    # rfc5280
-    if is_ec and bits & {"KE", "DE"}:
-        f.append("rfc5280.ec-key-encipherment")
-    if "KCS" in bits and not is_ca:
-        f.append("rfc5280.key-cert-sign-without-ca")
-    if has_ku and not bits:
-        f.append("rfc5280.ku-no-bits")
-    if is_ca and has_ku and "KCS" not in bits:
-        f.append("rfc5280.ca-lacks-key-cert-sign")
+    # rfc5280 and cabf KeyUsage and names (shared with requests), then what only certificates have
+    f += _key_usage_rules(bits, has_ku, is_rsa, is_ec, is_ca, leaf_, server, dns, ips, cns)
     if is_ca and not has_ku:
         f.append("rfc5280.ca-without-key-usage")
-    if bits & {"EO", "DO"} and "KA" not in bits:
-        f.append("rfc5280.encipher-decipher-only-without-key-agreement")
     sn = c.serial_number
     if sn <= 0 or (sn.bit_length() // 8 + 1) > 20:
         f.append("rfc5280.serial-number-invalid")
 
-    # cabf
+    # cabf: what only certificates have
     if leaf_ and server:
-        if "NR" in bits:
-            f.append("cabf.ku-non-repudiation")
-        if is_rsa and "DE" in bits:
-            f.append("cabf.rsa-ku-data-encipherment")
-        if is_ec and bits & {"KE", "DE"}:
-            f.append("cabf.ec-ku-encipherment")
-        if bits & {"KCS", "CRL", "EO", "DO"} or (is_rsa and "KA" in bits):
-            f.append("cabf.ku-forbidden-bits")
-        if is_ec and has_ku and "DS" not in bits:
-            f.append("cabf.ec-ku-lacks-digital-signature")
         if not has_ku:
             f.append("cabf.ku-absent")
         if eku_set is None or SERVER not in eku_set or any_eku in eku_set:
             f.append("cabf.eku-server-auth")
-        sanvals = {x.lower() for x in dns} | {x.lower() for x in ips}
-        if any(v.lower() not in sanvals for v in cns):
-            f.append("cabf.cn-not-in-san")
         days = (na - nb) // dt.timedelta(days=1)
         if (nb >= d(2026, 3, 15) and days > 200) or (nb >= d(2020, 9, 1) and days > 398):
             f.append("cabf.validity-too-long")
@@ -1600,28 +1609,7 @@ def evaluate_csr(r: x509.CertificateSigningRequest) -> list[str]:
         f.append("browser.rsa-key-too-small")
     if leaf_ and not (is_rsa or (is_ec and pub.curve.name in ("secp256r1", "secp384r1"))):
         f.append("browser.unsupported-key-algorithm")
-    if is_ec and bits & {"KE", "DE"}:
-        f.append("rfc5280.ec-key-encipherment")
-    if "KCS" in bits and not is_ca:
-        f.append("rfc5280.key-cert-sign-without-ca")
-    if has_ku and not bits:
-        f.append("rfc5280.ku-no-bits")
-    if is_ca and has_ku and "KCS" not in bits:
-        f.append("rfc5280.ca-lacks-key-cert-sign")
-    if leaf_ and server:
-        if "NR" in bits:
-            f.append("cabf.ku-non-repudiation")
-        if is_rsa and "DE" in bits:
-            f.append("cabf.rsa-ku-data-encipherment")
-        if is_ec and bits & {"KE", "DE"}:
-            f.append("cabf.ec-ku-encipherment")
-        if bits & {"KCS", "CRL", "EO", "DO"} or (is_rsa and "KA" in bits):
-            f.append("cabf.ku-forbidden-bits")
-        if is_ec and has_ku and "DS" not in bits:
-            f.append("cabf.ec-ku-lacks-digital-signature")
-        sanvals = {x.lower() for x in dns} | {x.lower() for x in ips}
-        if any(v.lower() not in sanvals for v in cns):
-            f.append("cabf.cn-not-in-san")
+    f += _key_usage_rules(bits, has_ku, is_rsa, is_ec, is_ca, leaf_, server, dns, ips, cns)
     return sorted(f)
 
 

@@ -17,10 +17,7 @@ public enum LenientCertificateParser {
 
     /// `der` must start with the certificate; bytes after it are ignored.
     public static func parse(_ der: ArraySlice<UInt8>) throws(CertificateParseError) -> CertificateFacts {
-        let result = der.withUnsafeBufferPointer { bytes in
-            Result { () throws(CertificateParseError) in try parse(bytes) }
-        }
-        return try result.get()
+        try DERReader.parsing(der) { (bytes) throws(CertificateParseError) in try parse(bytes) }
     }
 
     private static func parse(_ bytes: Bytes) throws(CertificateParseError) -> CertificateFacts {

@@ -10,10 +10,7 @@ public enum LenientRequestParser {
     typealias Bytes = DERReader.Bytes
 
     public static func parse(_ der: ArraySlice<UInt8>) throws(CertificateParseError) -> CertificateFacts {
-        let result = der.withUnsafeBufferPointer { bytes in
-            Result { () throws(CertificateParseError) in try parse(bytes) }
-        }
-        return try result.get()
+        try DERReader.parsing(der) { (bytes) throws(CertificateParseError) in try parse(bytes) }
     }
 
     private static func parse(_ bytes: Bytes) throws(CertificateParseError) -> CertificateFacts {
@@ -91,10 +88,7 @@ public enum LenientRevocationListParser {
     }
 
     public static func parse(_ der: ArraySlice<UInt8>) throws(CertificateParseError) -> CertificateFacts {
-        let result = der.withUnsafeBufferPointer { bytes in
-            Result { () throws(CertificateParseError) in try parse(bytes, collect: nil, limit: 0) }
-        }
-        return try result.get()
+        try DERReader.parsing(der) { (bytes) throws(CertificateParseError) in try parse(bytes, collect: nil, limit: 0) }
     }
 
     /// The facts and the revoked entries (the first `limit`; the facts' count is still exact).
@@ -112,8 +106,8 @@ public enum LenientRevocationListParser {
         -> (CertificateFacts, Int)
     {
         let outcome = withoutActuallyEscaping(each) { each in
-            let result = der.withUnsafeBufferPointer { bytes in
-                Result { () throws(CertificateParseError) -> (CertificateFacts, Int) in
+            Result { () throws(CertificateParseError) -> (CertificateFacts, Int) in
+                try DERReader.parsing(der) { (bytes) throws(CertificateParseError) in
                     var handed = 0
                     let facts = try parse(
                         bytes,
@@ -124,7 +118,6 @@ public enum LenientRevocationListParser {
                     return (facts, handed)
                 }
             }
-            return result
         }
         return try outcome.get()
     }

@@ -96,4 +96,15 @@ enum DERReader {
     static func content(_ bytes: Bytes, of element: DERElement) -> Bytes {
         Bytes(rebasing: bytes[element.content])
     }
+
+    /// Runs a parser over `der`'s bytes in place (one `withUnsafeBufferPointer` scope), passing its
+    /// typed error through: the shared entry of the lenient certificate, request and CRL parsers.
+    static func parsing<Value>(
+        _ der: ArraySlice<UInt8>, _ parse: (Bytes) throws(CertificateParseError) -> Value
+    ) throws(CertificateParseError) -> Value {
+        let result = der.withUnsafeBufferPointer { bytes in
+            Result { () throws(CertificateParseError) in try parse(bytes) }
+        }
+        return try result.get()
+    }
 }
