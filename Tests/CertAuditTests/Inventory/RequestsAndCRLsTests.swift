@@ -271,6 +271,27 @@ import Testing
         #expect(csv.contains("crl.next-update-passed,crl,error,,") && csv.contains(",crl\r\n") && csv.contains(",csr\r\n"))
     }
 
+    /// Some encoders leave a request's empty attributes [0] out: such a DER request is still a request.
+    @Test func aDERRequestWithoutAttributesIsARequest() throws {
+        let folder = Fixtures.temporaryDirectory()
+        // openssl's request has an empty [0] (A0 00) as the info's last field; take it out, fix the lengths.
+        let converted = folder + "/plain.der"
+        Fixtures.openssl(["req", "-in", Fixtures.samples + "/csr/cn-only.csr", "-outform", "DER", "-out", converted])
+        var bytes = [UInt8](try #require(FileManager.default.contents(atPath: converted)))
+        // cn-only.csr requests no extensions: its attributes are the two bytes A0 00 at the end of the info.
+        let info = try #require(DERWalk.children(of: bytes, at: 0).first)
+        let infoEnd = info.end
+        #expect(bytes[infoEnd - 2] == 0xa0 && bytes[infoEnd - 1] == 0x00)
+        bytes.removeSubrange((infoEnd - 2)..<infoEnd)
+        bytes = DERWalk.shrink(bytes, outerAt: 0, by: 2, innerAt: info.start)
+        FileManager.default.createFile(atPath: folder + "/bare.csr.der", contents: Data(bytes))
+        let (reports, _) = Fixtures.scan([folder + "/bare.csr.der"])
+        let report = try #require(reports.first)
+        #expect(report.problems.isEmpty, "\(report.problems)")
+        #expect(report.certificates.first?.document == .csr)
+        #expect(report.certificates.first?.facts.subject.rfc4514 == "CN=cn-only.corp.example.com")
+    }
+
     @Test func crlNamesAreRecognisedWithoutReadingTheFile() {
         for name in ["ca.crl", "CA.CRL", "root.crl.pem", "root.crl.der", "crl.pem", "intermediate-CRL.der", "1a2b3c4d.r0", "ABCDEF01.r12"] {
             #expect(RevocationIndex.isNamedLikeCRL(name[...]), "\(name)")
@@ -291,5 +312,56 @@ import Testing
         let problems = Dictionary(uniqueKeysWithValues: reports.map { (($0.path as NSString).lastPathComponent, $0.problems.map(\.code)) })
         #expect(problems["wrong.csr"] == [.requestUnparsable])
         #expect(problems["wrong.crl"] == [.crlUnparsable])
+    }
+}
+
+/// Just enough DER handling for the test above: the children of a SEQUENCE and shrinking two nested
+/// short-form or long-form lengths.
+enum DERWalk {
+    struct Element {
+        var start: Int
+        var contentStart: Int
+        var end: Int
+    }
+
+    static func header(_ bytes: [UInt8], at index: Int) -> Element {
+        let first = Int(bytes[index + 1])
+        if first < 0x80 {
+            return Element(start: index, contentStart: index + 2, end: index + 2 + first)
+        }
+        let count = first & 0x7f
+        let length = bytes[(index + 2)..<(index + 2 + count)].reduce(0) { $0 << 8 | Int($1) }
+        return Element(start: index, contentStart: index + 2 + count, end: index + 2 + count + length)
+    }
+
+    static func children(of bytes: [UInt8], at index: Int) -> [Element] {
+        let outer = header(bytes, at: index)
+        var result: [Element] = []
+        var at = outer.contentStart
+        while at < outer.end {
+            let child = header(bytes, at: at)
+            result.append(child)
+            at = child.end
+        }
+        return result
+    }
+
+    /// Lowers the lengths of the element at `outerAt` and of the one at `innerAt` by `by` (same-width encodings).
+    static func shrink(_ bytes: [UInt8], outerAt: Int, by: Int, innerAt: Int) -> [UInt8] {
+        var bytes = bytes
+        for index in [outerAt, innerAt] {
+            let first = Int(bytes[index + 1])
+            if first < 0x80 {
+                bytes[index + 1] = UInt8(first - by)
+            } else {
+                let count = first & 0x7f
+                var length = bytes[(index + 2)..<(index + 2 + count)].reduce(0) { $0 << 8 | Int($1) } - by
+                for position in stride(from: index + 1 + count, through: index + 2, by: -1) {
+                    bytes[position] = UInt8(length & 0xff)
+                    length >>= 8
+                }
+            }
+        }
+        return bytes
     }
 }
