@@ -21,17 +21,8 @@ public enum LenientCertificateParser {
     }
 
     private static func parse(_ bytes: Bytes) throws(CertificateParseError) -> CertificateFacts {
-        guard let certificate = DERReader.element(bytes, at: 0, end: bytes.count),
-            certificate.tag == DERElement.sequence
-        else {
-            throw CertificateParseError(reason: "malformed ASN.1: no complete outer SEQUENCE")
-        }
-        var top = DERReader.children(bytes, of: certificate)
-        guard let tbs = top.next(), tbs.tag == DERElement.sequence, let outerSignatureAlgorithm = top.next(),
-            outerSignatureAlgorithm.tag == DERElement.sequence, top.next()?.tag == DERElement.bitString
-        else {
-            throw CertificateParseError(reason: "expected SEQUENCE { tbsCertificate, signatureAlgorithm, signature }")
-        }
+        let (certificate, tbs, outerSignatureAlgorithm) = try DERReader.signed(
+            bytes, names: "tbsCertificate, signatureAlgorithm, signature")
 
         var fields = DERReader.children(bytes, of: tbs)
         var next = fields.next()

@@ -14,15 +14,7 @@ public enum LenientRequestParser {
     }
 
     private static func parse(_ bytes: Bytes) throws(CertificateParseError) -> CertificateFacts {
-        guard let request = DERReader.element(bytes, at: 0, end: bytes.count), request.tag == DERElement.sequence else {
-            throw CertificateParseError(reason: "malformed ASN.1: no complete outer SEQUENCE")
-        }
-        var top = DERReader.children(bytes, of: request)
-        guard let info = top.next(), info.tag == DERElement.sequence, let algorithm = top.next(),
-            algorithm.tag == DERElement.sequence, top.next()?.tag == DERElement.bitString
-        else {
-            throw CertificateParseError(reason: "expected SEQUENCE { certificationRequestInfo, signatureAlgorithm, signature }")
-        }
+        let (request, info, algorithm) = try DERReader.signed(bytes, names: "certificationRequestInfo, signatureAlgorithm, signature")
         var fields = DERReader.children(bytes, of: info)
         guard let version = fields.next(), version.tag == DERElement.integer,
             let subject = fields.next(), subject.tag == DERElement.sequence,
@@ -125,15 +117,7 @@ public enum LenientRevocationListParser {
     private static func parse(_ bytes: Bytes, collect: ((Entry) -> Void)?, limit: Int) throws(CertificateParseError)
         -> CertificateFacts
     {
-        guard let list = DERReader.element(bytes, at: 0, end: bytes.count), list.tag == DERElement.sequence else {
-            throw CertificateParseError(reason: "malformed ASN.1: no complete outer SEQUENCE")
-        }
-        var top = DERReader.children(bytes, of: list)
-        guard let tbs = top.next(), tbs.tag == DERElement.sequence, let algorithm = top.next(),
-            algorithm.tag == DERElement.sequence, top.next()?.tag == DERElement.bitString
-        else {
-            throw CertificateParseError(reason: "expected SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }")
-        }
+        let (list, tbs, algorithm) = try DERReader.signed(bytes, names: "tbsCertList, signatureAlgorithm, signatureValue")
         var fields = DERReader.children(bytes, of: tbs)
         var next = fields.next()
         var version = 1

@@ -107,4 +107,22 @@ enum DERReader {
         }
         return try result.get()
     }
+
+    /// A signed X.509 structure — Certificate, CertificationRequest, CertificateList: SEQUENCE { body
+    /// SEQUENCE, signatureAlgorithm SEQUENCE, signature BIT STRING } — with `names` saying which fields
+    /// were expected in the error.
+    static func signed(_ bytes: Bytes, names: String) throws(CertificateParseError) -> (
+        whole: DERElement, body: DERElement, algorithm: DERElement
+    ) {
+        guard let outer = element(bytes, at: 0, end: bytes.count), outer.tag == DERElement.sequence else {
+            throw CertificateParseError(reason: "malformed ASN.1: no complete outer SEQUENCE")
+        }
+        var top = children(bytes, of: outer)
+        guard let body = top.next(), body.tag == DERElement.sequence, let algorithm = top.next(),
+            algorithm.tag == DERElement.sequence, top.next()?.tag == DERElement.bitString
+        else {
+            throw CertificateParseError(reason: "expected SEQUENCE { \(names) }")
+        }
+        return (outer, body, algorithm)
+    }
 }
