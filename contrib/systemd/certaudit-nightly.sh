@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # certaudit nightly audit, run by certaudit-nightly.service.
 # Install: install -D -m 755 contrib/systemd/certaudit-nightly.sh /usr/local/libexec/certaudit-nightly.sh
+# (the Debian package installs it as /usr/libexec/certaudit/certaudit-nightly.sh).
 #
 # 1. scan: records a run in the history database, writes the Prometheus textfile and the HTML page;
 # 2. report: compares that run with the previous one and prints a Markdown summary (to the journal,
@@ -14,11 +15,15 @@
 #   CERTAUDIT_KEEP_RUNS   runs kept in the history (default 90)
 #   CERTAUDIT_SCAN_ARGS   extra scan options, space-separated (e.g. "--profile all --exclude private")
 #   CERTAUDIT_PFX_PASSWORD  read by certaudit itself (never passed on the command line)
+#   CERTAUDIT_CONFIG      configuration file passed with --config when it exists
+#                         (default /etc/certaudit/certaudit.yaml)
+#   CERTAUDIT             the binary (default: certaudit on PATH, else /usr/local/bin/certaudit)
 # A password file is used when present: $CREDENTIALS_DIRECTORY/pfx-passwords (LoadCredential=, see
 # the unit), else /etc/certaudit/pfx-passwords if readable.
 set -euo pipefail
 
-certaudit=${CERTAUDIT:-/usr/local/bin/certaudit}
+certaudit=${CERTAUDIT:-$(command -v certaudit || echo /usr/local/bin/certaudit)}
+config=${CERTAUDIT_CONFIG:-/etc/certaudit/certaudit.yaml}
 state_dir=${CERTAUDIT_STATE_DIR:-/var/lib/certaudit}
 textfile_dir=${CERTAUDIT_TEXTFILE_DIR:-/var/lib/node_exporter/textfile_collector}
 history="$state_dir/history.sqlite"
@@ -27,6 +32,9 @@ read -r -a scan_paths <<< "${CERTAUDIT_SCAN_PATHS:-/etc/ssl /srv/certs}"
 args=(scan --history "$history" --keep-runs "${CERTAUDIT_KEEP_RUNS:-90}"
       --report "html:$state_dir/latest.html"
       --output "$state_dir/latest.txt")
+if [ -f "$config" ]; then
+  args+=(--config "$config")
+fi
 if [ -d "$textfile_dir" ] && [ -w "$textfile_dir" ]; then
   args+=(--report "prometheus:$textfile_dir/certaudit.prom")
 else
