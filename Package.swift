@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // System OpenSSL 3 (Debian: libssl-dev). Only the C shim below includes its headers.
@@ -41,12 +44,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // `certaudit serve`: the Prometheus exporter (HTTP on Hummingbird, graceful shutdown on
+        // swift-service-lifecycle). Kept out of CertAudit so that the library has no server in it.
+        .target(
+            name: "CertAuditExporter",
+            dependencies: [
+                "CertAudit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "certaudit",
             dependencies: [
                 "CertAudit",
+                "CertAuditExporter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

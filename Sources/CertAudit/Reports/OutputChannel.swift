@@ -8,9 +8,12 @@
 
 /// Buffered byte output to standard output or to a file that appears atomically: the file is written
 /// under a temporary name in the same folder and renamed over the target only when the report is
-/// complete, so a failed or interrupted run never leaves half a report.
+/// complete, so a failed or interrupted run never leaves half a report. An in-memory channel
+/// (`memory()`) keeps what is written, for a server that answers with the report.
 public final class OutputChannel {
     private var buffer: [UInt8] = []
+    /// Everything written, for an in-memory channel; nil otherwise.
+    private var memory: [UInt8]?
     private let descriptor: Int32
     private let temporaryPath: String?
     private let finalPath: String?
@@ -37,6 +40,19 @@ public final class OutputChannel {
         return OutputChannel(descriptor: descriptor, temporaryPath: temporary, finalPath: path)
     }
 
+    /// A channel that keeps what is written in memory (`contents()`); it never fails.
+    public static func memory() -> OutputChannel {
+        let channel = OutputChannel(descriptor: -1, temporaryPath: nil, finalPath: nil)
+        channel.memory = []
+        return channel
+    }
+
+    /// What an in-memory channel holds (everything written so far); empty for other channels.
+    public func contents() -> [UInt8] {
+        flush()
+        return memory ?? []
+    }
+
     private init(descriptor: Int32, temporaryPath: String?, finalPath: String?) {
         self.descriptor = descriptor
         self.temporaryPath = temporaryPath
@@ -46,7 +62,7 @@ public final class OutputChannel {
 
     /// True when this channel is a terminal (colour is used only then).
     public var isTerminal: Bool {
-        finalPath == nil && isatty(descriptor) == 1
+        finalPath == nil && memory == nil && isatty(descriptor) == 1
     }
 
     public func write(_ text: String) {
@@ -80,6 +96,10 @@ public final class OutputChannel {
     }
 
     private func writeOut(_ bytes: [UInt8]) {
+        if memory != nil {
+            memory!.append(contentsOf: bytes)
+            return
+        }
         var offset = 0
         while offset < bytes.count, failed == nil {
             let written = bytes.withUnsafeBytes { raw in
@@ -97,8 +117,13 @@ public final class OutputChannel {
     /// Overwrites bytes already written at `offset` (files only: e.g. counts known only at the end).
     public func patch(at offset: Int, _ text: String) {
         flush()
-        guard finalPath != nil, failed == nil else { return }
         let bytes = Array(text.utf8)
+        if memory != nil {
+            guard offset >= 0, offset + bytes.count <= memory!.count else { return }
+            memory!.replaceSubrange(offset..<offset + bytes.count, with: bytes)
+            return
+        }
+        guard finalPath != nil, failed == nil else { return }
         let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
         if written != bytes.count {
             failed = String(cString: strerror(errno))

@@ -3,8 +3,8 @@
 /// C0 and DEL as `\x1b`, C1 as `\u{9b}`, and the bidirectional overrides that reorder what a reader sees
 /// (U+202A–U+202E, U+2066–U+2069) as `\u{202e}`. An ESC sequence cannot clear the screen, set the
 /// clipboard (OSC 52) or forge a line of the report.
-enum TerminalText {
-    static func escape(_ text: String) -> String {
+public enum TerminalText {
+    public static func escape(_ text: String) -> String {
         // Fast path: no byte that can start a control character (C0, DEL, C1 as C2 80–9F, bidi as E2 80/81 …).
         var clean = true
         for byte in text.utf8 where byte < 0x20 || byte == 0x7f || byte == 0xc2 || byte == 0xe2 {

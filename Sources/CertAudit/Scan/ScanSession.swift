@@ -19,8 +19,11 @@ public struct ScanSession {
     public var rules: [Rule]
     public var referenceTime: UnixTime
     public var failOn: Severity?
-    public var main = Output(format: .text, path: nil)
+    /// The main report (nil: none, as for `certaudit serve`, which keeps its reports in memory).
+    public var main: Output? = Output(format: .text, path: nil)
     public var reports: [Output] = []
+    /// Reports the caller opened itself (on an in-memory `OutputChannel`, say), fed like the others.
+    public var extraWriters: [ReportWriter] = []
     /// Text report: also certificates without findings and skipped inputs.
     public var verbose = false
     /// Colour the text report when standard output is a terminal (and NO_COLOR is not set).
@@ -76,7 +79,8 @@ public struct ScanSession {
                 throw Failure(description: error.description)
             }
         }
-        let (channels, writers) = try openOutputs()
+        let (channels, opened) = try openOutputs()
+        let writers = opened + extraWriters
         let header = ScanHeader(
             toolVersion: CertAuditVersion.current, inputs: inputs, profiles: Array(Set(rules.filter { !$0.raisedByPolicy }.map(\.profile))).sorted(),
             referenceTime: referenceTime, failOn: failOn, rules: rules, baseline: baseline, configuration: configurationPath)
@@ -114,10 +118,10 @@ public struct ScanSession {
         var writers: [ReportWriter] = []
         let settings = ReportFormat.Settings(verbose: verbose, color: false, failOn: failOn)
         do throws(OutputChannel.OpenError) {
-            for (position, output) in ([main] + reports).enumerated() {
+            for (position, output) in ((main.map { [$0] } ?? []) + reports).enumerated() {
                 let channel = try output.path.map { (path) throws(OutputChannel.OpenError) in try OutputChannel.file(path) } ?? .standardOutput()
                 var channelSettings = settings
-                if position == 0 {
+                if position == 0, main != nil {
                     channelSettings.color = colorAllowed && channel.isTerminal && ProcessEnvironment.value("NO_COLOR") == nil
                 }
                 channels.append(channel)

@@ -151,8 +151,9 @@ import Testing
         }
         #expect(notAfter == Self.scan.summary["certificates"] as? Int)
         let text = Self.scan.text("certaudit.prom")
-        #expect(text.contains("certaudit_unreadable_inputs \(Self.scan.summary["unreadable"] as! Int)\n"))
-        #expect(text.contains("certaudit_findings_by_severity{severity=\"error\"} \(Self.scan.findings["error"]!)\n"))
+        // Values as swift-prometheus writes them (Doubles).
+        #expect(text.contains("certaudit_unreadable_inputs \(Double(Self.scan.summary["unreadable"] as! Int))\n"))
+        #expect(text.contains("certaudit_findings_by_severity{severity=\"error\"} \(Double(Self.scan.findings["error"]!))\n"))
         #expect(text.contains("certaudit_findings{rule=\"browser.ku-lacks-digital-signature\",severity=\"error\"}"))
     }
 
