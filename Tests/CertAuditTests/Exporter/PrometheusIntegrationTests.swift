@@ -87,5 +87,32 @@ import Testing
         // Both broken certificates raise the shipped KeyUsage alert (pending: it has `for: 5m`).
         let states = Set(pending.compactMap { $0["state"] as? String })
         #expect(pending.count == 2 && !states.isEmpty && states.isSubset(of: ["pending", "firing"]), "alerts: \(pending)")
+
+        // Every query of the shipped Grafana dashboard runs on this Prometheus; the incompatible
+        // certificates' table lists the two broken ones, with their KeyUsage.
+        let dashboard = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Fixtures.repositoryRoot + "/contrib/grafana/certaudit-dashboard.json")))
+                as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        #expect(panels.count >= 6)
+        var tableChecked = false
+        for panel in panels {
+            for query in (panel["targets"] as? [[String: Any]]) ?? [] {
+                let expression = try #require(query["expr"] as? String).replacingOccurrences(of: "$job", with: ".+")
+                let encoded = expression.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? expression
+                let answer = Self.api(port, "/api/v1/query?query=" + encoded)
+                #expect(answer?["status"] as? String == "success", "\(panel["title"] ?? ""): \(expression)")
+                if panel["title"] as? String == "Browser-incompatible certificates", panel["type"] as? String == "table" {
+                    let rows = ((answer?["data"] as? [String: Any])?["result"] as? [[String: Any]]) ?? []
+                    let labels = rows.compactMap { $0["metric"] as? [String: String] }
+                    let places: Set<String> = Set(labels.compactMap { (row: [String: String]) -> String? in row["path"] ?? row["target"] })
+                    let expected: Set<String> = [folder + "/broken.crt", target]
+                    #expect(places == expected)
+                    tableChecked = true
+                    #expect(labels.allSatisfy { $0["key_usage"] == "keyEncipherment,dataEncipherment" })
+                }
+            }
+        }
+        #expect(tableChecked, "the dashboard has its table of browser-incompatible certificates")
     }
 }
