@@ -50,6 +50,9 @@ public struct ScanRecipe: Sendable {
         if let endpointTimeoutMilliseconds {
             pipeline.endpointTimeoutMilliseconds = endpointTimeoutMilliseconds
         }
+        if override != nil {
+            pipeline.cachePath = nil  // a probe: the cache belongs to the scans of the paths
+        }
         var session = ScanSession(pipeline: pipeline, inputs: override ?? inputs, rules: rules, referenceTime: now, failOn: failOn)
         session.main = nil
         session.baselinePath = baselinePath

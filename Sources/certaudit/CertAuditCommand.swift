@@ -18,6 +18,7 @@ struct CertAuditCommand: ParsableCommand {
     static func main() {
         // A TLS peer that closes early must not kill the process with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
+        InputOptions.inputsOptional = CommandLine.arguments.dropFirst().first == "serve"
         do {
             var command = try parseAsRoot()
             try command.run()

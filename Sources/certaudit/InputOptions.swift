@@ -55,8 +55,12 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Seconds allowed for one file (PKCS#12 password attempts, certificates judged); past it the file is an error.")
     var fileTimeout: Int = 30
 
+    /// `serve` without inputs only probes (set by `CertAuditCommand.main` before parsing: an option
+    /// group cannot see which command it belongs to).
+    nonisolated(unsafe) static var inputsOptional = false
+
     mutating func validate() throws {
-        if arguments.isEmpty && targetFiles.isEmpty {
+        if arguments.isEmpty && targetFiles.isEmpty && !Self.inputsOptional {
             throw ValidationError("name at least one input (a file, a folder, '-', an endpoint) or --targets FILE")
         }
         try NumericLimits.validate(concurrency, NumericLimits.concurrency, "--concurrency")

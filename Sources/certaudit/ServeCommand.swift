@@ -15,8 +15,8 @@ struct ServeCommand: ParsableCommand {
             GET /metrics: the last complete scan of the inputs, rescanned every --interval, plus the exporter's \
             own series. GET /probe?target=tls://host:port (or smtp://, imap://… as scan takes them): scans that \
             endpoint now, within Prometheus's X-Prometheus-Scrape-Timeout-Seconds. GET /healthz, and GET / with \
-            the HTML report of the last scan. Settings, rules, baseline and waivers as for scan. Stops on SIGTERM \
-            or SIGINT.
+            the HTML report of the last scan. Settings, rules, baseline and waivers as for scan. Without inputs \
+            it only probes. Stops on SIGTERM or SIGINT.
             """
     )
 
@@ -40,6 +40,12 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Findings recorded in this baseline (certaudit baseline create) do not count.")
     var baseline: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Keep what each file held in FILE and reuse it in the next scans for files that did not change (as scan --cache).",
+            valueName: "FILE"))
+    var cache: String?
 
     func validate() throws {
         guard Self.listenAddress(listen) != nil else {
@@ -86,8 +92,10 @@ struct ServeCommand: ParsableCommand {
         settings.probeAllow = probeAllow
         settings.maxConcurrentProbes = maxConcurrentProbes
         settings.probeTimeoutSeconds = Double(options.input.timeout)
+        var pipeline = prepared.pipeline
+        pipeline.cachePath = cache
         let recipe = ScanRecipe(
-            pipeline: prepared.pipeline, inputs: prepared.inputs, rules: prepared.rules, failOn: nil,
+            pipeline: pipeline, inputs: prepared.inputs, rules: prepared.rules, failOn: nil,
             baselinePath: baseline ?? prepared.configuration?.baseline, waivers: prepared.configuration?.waivers ?? [],
             configurationPath: prepared.configurationPath, fixedTime: options.clock.at)
         var exporter = Exporter(settings: settings, recipe: recipe)
