@@ -26,7 +26,6 @@ public final class PrometheusReport: ReportWriter {
     }
 
     public func finish(_ summary: ScanSummary) {
-        metrics.finish(summary, at: header?.referenceTime ?? UnixTime.now())
-        output.write(bytes: metrics.exposition())
+        output.write(bytes: metrics.exposition(summary, at: header?.referenceTime ?? UnixTime.now()))
     }
 }
