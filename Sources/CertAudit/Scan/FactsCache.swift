@@ -403,7 +403,9 @@ final class FactsCacheReader: @unchecked Sendable {
             start = 0
         }
         while buffer.count < count, !endOfFile {
-            let want = max(count - buffer.count, 1 << 20)
+            // A MiB at a time: a record's length is what the file claims (up to 256 MiB), and a small
+            // damaged file must not make the scan allocate and clear that much before the read ends.
+            let want = 1 << 20
             let old = buffer.count
             buffer.append(contentsOf: repeatElement(0, count: want))
             let got = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + old, want) }

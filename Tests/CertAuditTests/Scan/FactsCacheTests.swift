@@ -209,6 +209,49 @@ import Testing
         #expect(try Self.verdicts(cut) == Self.verdicts(cold))
     }
 
+    /// Found by the `cache` fuzz target: a record that claims 200 MiB (the limit is 256) in a file of a
+    /// few KiB made the reader allocate and clear the whole claim before reading. Now the claim costs
+    /// what the file holds: the scan's peak RSS stays far below it, and the cache is reported damaged.
+    @Test func aRecordClaimingMoreThanTheFileHoldsCostsOnlyWhatTheFileHolds() throws {
+        let (root, _) = try Self.tree(count: 10)
+        let cache = Fixtures.temporaryDirectory() + "/facts.cache"
+        Self.age()
+        let (coldStatus, cold, _) = try Self.scanJSON([root, "--cache", cache])
+        let whole = [UInt8](try Data(contentsOf: URL(fileURLWithPath: cache)))
+        // Keep the header and the first record (magic, format, three length-prefixed fields; then
+        // length, record, 8-byte checksum), then the bogus record where the second one was.
+        func varint(_ at: inout Int) -> Int {
+            var value = 0
+            var shift = 0
+            while true {
+                let byte = whole[at]
+                at += 1
+                value |= Int(byte & 0x7F) << shift
+                shift += 7
+                if byte < 0x80 { return value }
+            }
+        }
+        var at = FactsCache.magic.count
+        _ = varint(&at)
+        for _ in 0..<3 { at += varint(&at) }
+        at += varint(&at) + 8
+        var bytes = Array(whole[..<at])
+        var length = UInt64(200 << 20)  // LEB128, as the cache writes record lengths
+        repeat {
+            bytes.append(UInt8(length & 0x7F) | (length >= 0x80 ? 0x80 : 0))
+            length >>= 7
+        } while length > 0
+        bytes += [UInt8](repeating: 0xC0, count: 4096)
+        _ = FileManager.default.createFile(atPath: cache, contents: Data(bytes))
+        let measured = Fixtures.run("/usr/bin/time", ["-f", "peak-rss-kb %M", Fixtures.executable, "scan", "--format", "json", root, "--cache", cache])
+        #expect(measured.status == coldStatus)
+        #expect(measured.stderr.contains("warning: the cache is damaged"), "\(measured.stderr)")
+        let peak = measured.stderr.split(separator: "\n").first { $0.hasPrefix("peak-rss-kb ") }.flatMap { Int($0.dropFirst(12)) }
+        #expect((peak ?? .max) < 120 * 1024, "peak RSS \(peak ?? -1) KiB for a record that claims 200 MiB")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(measured.stdout.utf8)) as? [String: Any])
+        #expect(try Self.verdicts(report) == Self.verdicts(cold))
+    }
+
     @Test func aFileThatIsNoCacheIsNeitherUsedNorReplaced() throws {
         let (root, _) = try Self.tree(count: 5)
         let notACache = Fixtures.temporaryDirectory() + "/report.json"
