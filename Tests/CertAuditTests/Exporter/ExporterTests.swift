@@ -171,11 +171,7 @@ import Testing
         #expect(Self.value(probe.body, "certaudit_certificate_browser_compatible", "target=\"\(target)\"") == 0)
 
         // A server that accepts and never answers: the scrape's timeout (2 s, less the margin) bounds it.
-        let silentPort = TLSEndpointTests.freePort()
-        let silent = try TLSEndpointTests.start(
-            "/usr/bin/python3",
-            ["-c", "import socket\ns=socket.socket(); s.bind(('127.0.0.1',\(silentPort))); s.listen(8)\nc=[]\nwhile True:\n  c.append(s.accept()[0])"],
-            port: silentPort)
+        let (silent, silentPort) = try TLSEndpointTests.silentServer()
         defer { Fixtures.stop(silent) }
         let started = Date()
         let stalled = server.get("/probe?target=tls://127.0.0.1:\(silentPort)", headers: ["X-Prometheus-Scrape-Timeout-Seconds": "2"])

@@ -34,6 +34,16 @@ import Testing
         return (server, port)
     }
 
+    /// A server on a free loopback port that accepts TCP connections and never says a word.
+    static func silentServer() throws -> (Process, port: Int) {
+        let port = freePort()
+        let server = try start(
+            "/usr/bin/python3",
+            ["-c", "import socket\ns=socket.socket(); s.bind(('127.0.0.1',\(port))); s.listen(8)\nc=[]\nwhile True:\n  c.append(s.accept()[0])"],
+            port: port)
+        return (server, port)
+    }
+
     @Test func argumentsParse() {
         #expect(TLSEndpoint(argument: "tls://example.com") == TLSEndpoint(argument: "https://example.com:443/login"))
         #expect(TLSEndpoint(argument: "tls://[::1]:8443")?.display == "tls://[::1]:8443")
@@ -63,12 +73,7 @@ import Testing
         #expect(refused.status == 3)
         #expect(refused.stdout.contains("cannot connect"))
 
-        // Accepts TCP connections and never says a word.
-        let port = Self.freePort()
-        let silent = try Self.start(
-            "/usr/bin/python3",
-            ["-c", "import socket,time\ns=socket.socket(); s.bind(('127.0.0.1',\(port))); s.listen(8)\nc=[]\nwhile True:\n  c.append(s.accept()[0])"],
-            port: port)
+        let (silent, port) = try Self.silentServer()
         defer { Fixtures.stop(silent) }
         let started = Date()
         let stalled = Fixtures.run(
