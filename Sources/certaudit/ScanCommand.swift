@@ -100,13 +100,18 @@ extension FailOnArgument {
 enum ByteSize {
     /// Bytes, or nil for text that is not a size or does not fit an Int.
     static func parse(_ text: String) -> Int? {
-        let multipliers: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
-        guard let last = text.uppercased().last else { return nil }
-        if let multiplier = multipliers[last] {
-            guard let count = Int(text.dropLast()), count >= 0 else { return nil }
-            let (bytes, overflow) = count.multipliedReportingOverflow(by: multiplier)
-            return overflow ? nil : bytes
-        }
-        return Int(text).flatMap { $0 >= 0 ? $0 : nil }
+        SuffixedNumber.parse(text.uppercased(), units: ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30])
+    }
+}
+
+/// A non-negative decimal number with an optional unit suffix (`10M`, `15m`), times the unit's
+/// multiplier; nil for anything else or an overflow. A number without a suffix counts as 1 each.
+enum SuffixedNumber {
+    static func parse(_ text: String, units: [Character: Int]) -> Int? {
+        guard let last = text.last else { return nil }
+        let (digits, unit) = units[last].map { (text.dropLast(), $0) } ?? (Substring(text), 1)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let count = Int(digits) else { return nil }
+        let (value, overflow) = count.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : value
     }
 }

@@ -74,12 +74,7 @@ struct ServeCommand: ParsableCommand {
 
     /// `90`, `90s`, `15m`, `1h`, `1d` as seconds; nil for anything else or an overflow.
     static func seconds(_ text: String) -> Int? {
-        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
-        guard let last = text.last else { return nil }
-        let (digits, unit) = units[last].map { (text.dropLast(), $0) } ?? (Substring(text), 1)
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let count = Int(digits), count >= 0 else { return nil }
-        let (value, overflow) = count.multipliedReportingOverflow(by: unit)
-        return overflow ? nil : value
+        SuffixedNumber.parse(text, units: ["s": 1, "m": 60, "h": 3_600, "d": 86_400])
     }
 
     func run() throws {
