@@ -11,7 +11,7 @@ struct CertAuditCommand: ParsableCommand {
         commandName: "certaudit",
         abstract: "Audit X.509 certificates for browser, vendor and standards problems (KeyUsage first).",
         version: CertAuditVersion.current,
-        subcommands: [ScanCommand.self, ServeCommand.self, RemediateCommand.self, BaselineCommand.self, ReportCommand.self, RulesCommand.self, ProblemsCommand.self]
+        subcommands: [ScanCommand.self, ServeCommand.self, MergeCommand.self, RemediateCommand.self, BaselineCommand.self, ReportCommand.self, RulesCommand.self, ProblemsCommand.self]
     )
 
     /// Usage errors exit with 2 (the documented contract), not ArgumentParser's 64.

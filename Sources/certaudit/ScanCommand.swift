@@ -52,7 +52,15 @@ struct ScanCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Text report: also list certificates without findings and skipped files.")
     var verbose = false
 
+    @Option(help: ArgumentHelp("The host name the JSON report carries, for certaudit merge (default: this machine's name).", valueName: "name"))
+    var hostName: String?
+
     func validate() throws {
+        if let hostName {
+            guard !hostName.isEmpty, hostName.utf8.count <= 253, !hostName.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
+                throw ValidationError("--host-name takes a name of 1 to 253 characters without control characters")
+            }
+        }
         if let keepRuns {
             guard history != nil else { throw ValidationError("--keep-runs goes with --history") }
             try NumericLimits.validate(keepRuns, NumericLimits.keepRuns, "--keep-runs")
@@ -73,6 +81,9 @@ struct ScanCommand: ParsableCommand {
         session.main = .init(format: format.format, path: output)
         session.reports = reports.map { .init(format: $0.format, path: $0.path) }
         session.verbose = verbose
+        if let hostName {
+            session.hostName = hostName
+        }
         session.baselinePath = baseline ?? prepared.configuration?.baseline
         session.waivers = prepared.configuration?.waivers ?? []
         session.configurationPath = prepared.configurationPath

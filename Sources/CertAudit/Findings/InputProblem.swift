@@ -76,6 +76,10 @@ public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
         case tlsNoCertificate = "tls.no-certificate"
         case tlsStartTLS = "tls.starttls"
         case targetInvalid = "target.invalid"
+        // certaudit merge
+        case reportTooLarge = "report.too-large"
+        case reportUnreadable = "report.unreadable"
+        case reportUnsupported = "report.unsupported"
 
         public static func < (lhs: Code, rhs: Code) -> Bool {
             lhs.rawValue < rhs.rawValue
@@ -122,6 +126,9 @@ public struct InputProblem: Sendable, Hashable, CustomStringConvertible {
             case .keystoreWrongPassword: "no password given matches a Java keystore's integrity digest (its certificates are still read)"
             case .tlsStartTLS: "the plaintext protocol (SMTP, IMAP, POP3, LDAP, FTP, PostgreSQL) did not lead to TLS"
             case .targetInvalid: "a line of a --targets file names no endpoint"
+            case .reportTooLarge: "a report given to certaudit merge is larger than --max-report-size"
+            case .reportUnreadable: "a report given to certaudit merge is not a certaudit JSON report (not JSON, or a field is missing or invalid)"
+            case .reportUnsupported: "a report given to certaudit merge has a schemaVersion this certaudit does not read"
             }
         }
     }

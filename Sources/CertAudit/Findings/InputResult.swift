@@ -1,6 +1,12 @@
 /// Everything one input path produced: its certificates, or why it was skipped, or what went wrong.
 public struct InputResult: Sendable {
     public var path: String
+    /// In a fleet report (`certaudit merge`): the host whose scan read it; nil for this machine's scan.
+    public var host: String?
+    /// The path as reports print it: `host:path` in a fleet report.
+    public var displayPath: String {
+        host.map { "\($0):\(path)" } ?? path
+    }
     /// What kind of input it came from (SARIF locates an endpoint by its URI, a file under its root).
     public var origin: Origin = .file
 

@@ -6,6 +6,8 @@ import Foundation
 /// `notAfter` its nextUpdate; a request has no notAfter.
 public final class CSVReport: ReportWriter {
     private let output: OutputChannel
+    /// A fleet report (certaudit merge) starts each row with the host.
+    private var fleet = false
 
     public init(output: OutputChannel) {
         self.output = output
@@ -28,14 +30,17 @@ public final class CSVReport: ReportWriter {
     }
 
     public func begin(_ header: ScanHeader) {
-        output.write(CSVReport.columns.joined(separator: ",") + "\r\n")
+        fleet = header.fleet != nil
+        output.write(((fleet ? ["host"] : []) + CSVReport.columns).joined(separator: ",") + "\r\n")
     }
 
     public var renderer: @Sendable (InputResult) -> [UInt8] {
-        { report in
+        let fleet = fleet
+        return { report in
             var text = ""
+            let host = fleet ? [report.host ?? ""] : []
             func row(_ values: [String]) {
-                text += values.map(CSVReport.field).joined(separator: ",") + "\r\n"
+                text += (host + values).map(CSVReport.field).joined(separator: ",") + "\r\n"
             }
             for certificate in report.certificates {
                 let facts = certificate.facts

@@ -44,7 +44,7 @@ public final class HTMLReport: ReportWriter {
                     let severity = finding.severity.rawValue
                     html += "<tr class=\"\(finding.suppression == nil ? "" : "suppressed")\"><td class=\"\(severity)\">\(severity)"
                     html += finding.suppression.map { " (\(Markup.xml($0.kind)))" } ?? ""
-                    html += "</td><td>\(Markup.xml(finding.ruleId))</td><td>\(Markup.xml(report.path))</td>"
+                    html += "</td><td>\(Markup.xml(finding.ruleId))</td><td>\(Markup.xml(report.displayPath))</td>"
                     html += "<td>#\(certificate.index) \(Markup.xml(ReportDigest.name(of: certificate)))</td>"
                     // A certificate's notAfter, a CRL's nextUpdate; a request has none.
                     let until =
@@ -59,7 +59,7 @@ public final class HTMLReport: ReportWriter {
             for problem in report.problems {
                 html += "<tr\(problem.suppression == nil ? "" : " class=\"suppressed\"")><td class=\"error\">unreadable"
                 html += problem.suppression.map { " (\(Markup.xml($0.kind)))" } ?? ""
-                html += "</td><td>\(Markup.xml(problem.code.rawValue))</td><td>\(Markup.xml(report.path))</td><td></td><td></td>"
+                html += "</td><td>\(Markup.xml(problem.code.rawValue))</td><td>\(Markup.xml(report.displayPath))</td><td></td><td></td>"
                 html += "<td>\(Markup.xml(problem.description))</td></tr>\n"
             }
             return Array(html.utf8)
@@ -106,7 +106,20 @@ public final class HTMLReport: ReportWriter {
             html += "<tr><td class=\"\(rule.severity.rawValue)\">\(rule.severity.rawValue)</td><td>\(Markup.xml(rule.id))</td>"
             html += "<td>\(Markup.xml(rule.title))</td><td>\(rule.count)</td></tr>"
         }
-        html += "</tbody></table><h2>Time to expiry</h2>" + HTMLReport.chart(digest.expiryBuckets) + "</section>\n"
+        html += "</tbody></table>"
+        if !summary.hosts.isEmpty {
+            // A fleet report (certaudit merge): each host's share.
+            html += "<h2>By host</h2><table id=\"hosts\"><thead><tr><th>host</th><th>files</th><th>documents</th>"
+            html += Severity.allCases.reversed().map { "<th>\($0.rawValue)</th>" }.joined()
+            html += "<th>suppressed</th><th>unreadable</th></tr></thead><tbody>"
+            for host in summary.hosts {
+                html += "<tr><td>\(Markup.xml(host.host))</td><td>\(host.files)</td><td>\(host.documents)</td>"
+                html += Severity.allCases.reversed().map { "<td>\(host.findings[$0] ?? 0)</td>" }.joined()
+                html += "<td>\(host.suppressed)</td><td>\(host.unreadable)</td></tr>"
+            }
+            html += "</tbody></table>"
+        }
+        html += "<h2>Time to expiry</h2>" + HTMLReport.chart(digest.expiryBuckets) + "</section>\n"
         html += "</main><script>\(HTMLReport.script)</script></body></html>\n"
         output.write(html)
     }

@@ -5,8 +5,8 @@ public final class JSONReport: ReportWriter {
 
     private let output: OutputChannel
     private var json = JSONWriter()
-    private var errors: [InputProblem] = []
-    private var skipped: [(path: String, reason: String)] = []
+    private var errors: [(host: String?, problem: InputProblem)] = []
+    private var skipped: [(host: String?, path: String, message: String)] = []
     private var header: ScanHeader?
     private var certificates = StreamedArray()
 
@@ -23,6 +23,26 @@ public final class JSONReport: ReportWriter {
         json.field("name", "certaudit")
         json.field("version", header.toolVersion)
         json.endObject()
+        if let fleet = header.fleet {
+            // A fleet report (certaudit merge): each host's run; certificates, errors and skipped files name their host.
+            json.key("hosts")
+            json.beginArray()
+            for host in fleet {
+                json.beginObject()
+                json.field("host", host.name)
+                json.field("toolVersion", host.toolVersion)
+                json.field("referenceTime", host.referenceTime.iso8601)
+                json.key("roots")
+                json.strings(host.roots)
+                json.key("profiles")
+                json.strings(host.profiles)
+                json.field("configuration", host.configuration)
+                json.endObject()
+            }
+            json.endArray()
+        } else {
+            json.field("host", header.host)
+        }
         json.field("referenceTime", header.referenceTime.iso8601)
         json.key("roots")
         json.strings(header.roots)
@@ -38,7 +58,7 @@ public final class JSONReport: ReportWriter {
         { report in
             JSONWriter.elements { json in
                 for certificate in report.certificates {
-                    JSONReport.writeCertificate(certificate, path: report.path, into: &json)
+                    JSONReport.writeCertificate(certificate, path: report.path, host: report.host, into: &json)
                 }
             }
         }
@@ -46,9 +66,9 @@ public final class JSONReport: ReportWriter {
 
     public func write(_ report: InputResult, rendered: [UInt8]) {
         certificates.append(rendered, to: output)
-        errors += report.problems
+        errors += report.problems.map { (report.host, $0) }
         if let reason = report.skipReason, report.certificates.isEmpty, report.problems.isEmpty {
-            skipped.append((report.path, reason))
+            skipped.append((report.host, report.path, reason))
         }
     }
 
@@ -91,9 +111,12 @@ public final class JSONReport: ReportWriter {
         json.endObject()
     }
 
-    static func writeCertificate(_ certificate: AuditedCertificate, path: String, into json: inout JSONWriter) {
+    static func writeCertificate(_ certificate: AuditedCertificate, path: String, host: String? = nil, into json: inout JSONWriter) {
         let facts = certificate.facts
         json.beginObject()
+        if let host {
+            json.field("host", host)
+        }
         json.field("path", path)
         json.field("index", certificate.index)
         // certificate, csr (PKCS#10 request: no issuer, serial or validity) or crl (see "crl").
@@ -212,6 +235,9 @@ public final class JSONReport: ReportWriter {
             json.field("remediation", finding.remediation)
             json.field("citation", finding.citation)
             json.field("suppressed", finding.suppression?.kind)
+            if case .waiver(let reason)? = finding.suppression {
+                json.field("waiverReason", reason)
+            }
             json.endObject()
         }
         json.endArray()
@@ -219,10 +245,13 @@ public final class JSONReport: ReportWriter {
     }
 
     /// `[{ "path": …, textKey: … }, …]`
-    private func writePathList(_ items: [(path: String, message: String)], textKey: StaticString) {
+    private func writePathList(_ items: [(host: String?, path: String, message: String)], textKey: StaticString) {
         json.beginArray()
         for item in items {
             json.beginObject()
+            if let host = item.host {
+                json.field("host", host)
+            }
             json.field("path", item.path)
             json.field(textKey, item.message)
             json.endObject()
@@ -234,18 +263,24 @@ public final class JSONReport: ReportWriter {
         json.endArray()
         json.key("errors")
         json.beginArray()
-        for problem in errors {
+        for (host, problem) in errors {
             json.beginObject()
+            if let host {
+                json.field("host", host)
+            }
             json.field("path", problem.path)
             json.field("code", problem.code.rawValue)
             json.field("location", problem.location)
             json.field("message", problem.description)
             json.field("suppressed", problem.suppression?.kind)
+            if case .waiver(let reason)? = problem.suppression {
+                json.field("waiverReason", reason)
+            }
             json.endObject()
         }
         json.endArray()
         json.key("skipped")
-        writePathList(skipped.map { ($0.path, $0.reason) }, textKey: "reason")
+        writePathList(skipped, textKey: "reason")
         if let header, header.baseline != nil {
             json.key("baseline")
             json.beginObject()
@@ -291,6 +326,28 @@ public final class JSONReport: ReportWriter {
             json.endObject()
         }
         json.endArray()
+        if !summary.hosts.isEmpty {
+            // A fleet report: each host's share.
+            json.key("hosts")
+            json.beginArray()
+            for host in summary.hosts {
+                json.beginObject()
+                json.field("host", host.host)
+                json.field("files", host.files)
+                json.field("documents", host.documents)
+                json.field("unreadable", host.unreadable)
+                json.key("findings")
+                json.beginObject()
+                json.field("error", host.findings[.error] ?? 0)
+                json.field("warning", host.findings[.warning] ?? 0)
+                json.field("notice", host.findings[.notice] ?? 0)
+                json.field("info", host.findings[.info] ?? 0)
+                json.field("suppressed", host.suppressed)
+                json.endObject()
+                json.endObject()
+            }
+            json.endArray()
+        }
         if summary.cacheUsed {
             // --cache: files whose facts were reused unread, and files read and parsed.
             json.key("cache")

@@ -34,7 +34,7 @@ public final class JUnitReport: ReportWriter {
         let failOn = failOn
         return { report in
             var xml = ""
-            let path = Markup.xml(report.path)
+            let path = Markup.xml(report.displayPath)
             for certificate in report.certificates {
                 let name = Markup.xml("#\(certificate.index) \(ReportDigest.name(of: certificate)) sha256:\(certificate.facts.sha256)")
                 let failing = certificate.findings.filter { finding in

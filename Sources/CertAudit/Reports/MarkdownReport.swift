@@ -38,6 +38,17 @@ public final class MarkdownReport: ReportWriter {
                 text += "Configuration applied: `\(MarkdownReport.cell(configuration))`\n\n"
             }
         }
+        if !summary.hosts.isEmpty {
+            // A fleet report (certaudit merge): each host's share.
+            text += "### By host\n\n| host | files | documents | error | warning | notice | info | suppressed | unreadable |\n"
+            text += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+            for host in summary.hosts {
+                text += "| `\(MarkdownReport.cell(host.host))` | \(host.files) | \(host.documents) | \(host.findings[.error] ?? 0) "
+                text += "| \(host.findings[.warning] ?? 0) | \(host.findings[.notice] ?? 0) | \(host.findings[.info] ?? 0) "
+                text += "| \(host.suppressed) | \(host.unreadable) |\n"
+            }
+            text += "\n"
+        }
         if !digest.byRule.isEmpty {
             text += "### Findings by rule\n\n| severity | rule | findings | certificates failed / applied to |\n|---|---|---:|---:|\n"
             for rule in digest.rulesInOrder {

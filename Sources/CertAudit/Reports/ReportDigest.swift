@@ -25,7 +25,7 @@ struct ReportDigest {
             let facts = certificate.facts
             let days = Validity.floorDays(facts.notAfter.seconds - now.seconds)
             let base = Row(
-                path: report.path, index: certificate.index, subject: ReportDigest.name(of: certificate), sha256: facts.sha256,
+                path: report.displayPath, index: certificate.index, subject: ReportDigest.name(of: certificate), sha256: facts.sha256,
                 notAfter: facts.notAfter, finding: nil)
             // Expiry is a certificate's: a request has none, a CRL's nextUpdate has rules of its own.
             if facts.document == .certificate {
@@ -48,7 +48,7 @@ struct ReportDigest {
             }
         }
         for problem in report.countingProblems where unreadable.count < limit {
-            unreadable.append((report.path, problem.withCode))
+            unreadable.append((report.displayPath, problem.withCode))
         }
     }
 

@@ -9,10 +9,18 @@
 public final class SARIFReport: ReportWriter {
     private let output: OutputChannel
     private var results = StreamedArray()
-    private var unreadable: [(InputResult.Origin, InputProblem)] = []
+    private var unreadable: [(InputResult, InputProblem)] = []
     private var ruleIndex: [String: Int] = [:]
-    /// The file and folder inputs with their position among all inputs (their ROOTn id).
-    private var roots: [(index: Int, path: String)] = []
+    /// The file and folder inputs: their ROOTn id (n: the position among all inputs, or among every
+    /// host's roots in a fleet report), the host, the path and the folder's URI.
+    private var roots: [Root] = []
+
+    struct Root: Sendable {
+        var id: String
+        var host: String?
+        var path: String
+        var folderURI: String
+    }
     private var configuration: String?
 
     static let schema = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -29,18 +37,42 @@ public final class SARIFReport: ReportWriter {
         }
     }
 
-    /// `ROOTn` base ids: each scan root's folder as an absolute file URI.
-    static func baseURIs(_ roots: [(index: Int, path: String)]) -> [(id: String, uri: String)] {
-        roots.map { index, root in
+    /// This machine's scan roots: each root's folder as an absolute file URI.
+    static func localRoots(_ inputs: [ScanInput]) -> [Root] {
+        inputs.enumerated().compactMap { index, input in
+            guard let root = input.filePath else { return nil }
             var info = stat()
             var folder = root
             if stat(root, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
-                folder = root.lastIndex(of: "/").map { String(root[..<$0]) } ?? "."
+                folder = parent(of: root)
             }
             var resolved = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
             let absolute = realpath(folder, &resolved) != nil ? String(cString: resolved) : folder
-            return ("ROOT\(index)", "file://" + percentEncode(absolute.hasSuffix("/") ? absolute : absolute + "/"))
+            return Root(id: "ROOT\(index)", host: nil, path: root, folderURI: "file://" + folderPart(absolute))
         }
+    }
+
+    /// A fleet report's roots: each host's, as `file://HOST/folder/` (RFC 8089 names the host in the
+    /// authority); live-server roots have none.
+    static func fleetRoots(_ hosts: [FleetHost]) -> [Root] {
+        var roots: [Root] = []
+        for host in hosts {
+            for root in host.roots where (try? ScanInput(argument: root))?.filePath != nil {
+                let folder = host.fileRoots.contains(root) ? parent(of: root) : root
+                let absolute = folder.hasPrefix("/") ? folder : "/" + folder
+                roots.append(
+                    Root(id: "ROOT\(roots.count)", host: host.name, path: root, folderURI: "file://" + percentEncode(host.name) + folderPart(absolute)))
+            }
+        }
+        return roots
+    }
+
+    private static func parent(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+    }
+
+    private static func folderPart(_ absolute: String) -> String {
+        percentEncode(absolute.hasSuffix("/") ? absolute : absolute + "/")
     }
 
     /// `"KEY": { "text": TEXT }`: SARIF's message and description objects (§3.11).
@@ -59,19 +91,15 @@ public final class SARIFReport: ReportWriter {
         json.endObject()
     }
 
-    static func pathRoots(_ inputs: [ScanInput]) -> [(index: Int, path: String)] {
-        inputs.enumerated().compactMap { index, input in input.filePath.map { (index, $0) } }
-    }
-
     /// The root a path was found under and the path relative to it.
-    static func location(_ path: String, origin: InputResult.Origin, roots: [(index: Int, path: String)]) -> (baseId: String?, uri: String) {
-        if origin == .endpoint {
+    static func location(_ report: InputResult, path: String, roots: [Root]) -> (baseId: String?, uri: String) {
+        if report.origin == .endpoint {
             return (nil, path)  // a live server: its tls:// URI is the location
         }
-        for (index, root) in roots {
-            let relative = RelativePath.of(path, roots: [root])
-            if relative != path || path == root {
-                return ("ROOT\(index)", percentEncode(relative))
+        for root in roots where root.host == report.host {
+            let relative = RelativePath.of(path, roots: [root.path])
+            if relative != path || path == root.path {
+                return (root.id, percentEncode(relative))
             }
         }
         return (nil, percentEncode(path))
@@ -106,7 +134,7 @@ public final class SARIFReport: ReportWriter {
     }
 
     public func begin(_ header: ScanHeader) {
-        roots = SARIFReport.pathRoots(header.inputs)
+        roots = header.fleet.map(SARIFReport.fleetRoots) ?? SARIFReport.localRoots(header.inputs)
         configuration = header.configuration
         var json = JSONWriter()
         json.beginObject()
@@ -167,10 +195,10 @@ public final class SARIFReport: ReportWriter {
         json.endObject()
         json.key("originalUriBaseIds")
         json.beginObject()
-        for base in SARIFReport.baseURIs(roots) {
-            json.key(dynamic: base.id)
+        for root in roots {
+            json.key(dynamic: root.id)
             json.beginObject()
-            json.field("uri", base.uri)
+            json.field("uri", root.folderURI)
             json.endObject()
         }
         json.endObject()
@@ -182,7 +210,7 @@ public final class SARIFReport: ReportWriter {
         let roots = roots
         let ruleIndex = ruleIndex
         return { report in
-            let place = SARIFReport.location(report.path, origin: report.origin, roots: roots)
+            let place = SARIFReport.location(report, path: report.path, roots: roots)
             return JSONWriter.elements { json in
                 for certificate in report.certificates {
                     for finding in certificate.findings {
@@ -240,7 +268,11 @@ public final class SARIFReport: ReportWriter {
 
     public func write(_ report: InputResult, rendered: [UInt8]) {
         results.append(rendered, to: output)
-        unreadable += report.countingProblems.map { (report.origin, $0) }
+        // The result without its certificates: only its origin and host are needed to locate a problem.
+        var source = InputResult(path: report.path)
+        source.origin = report.origin
+        source.host = report.host
+        unreadable += report.countingProblems.map { (source, $0) }
     }
 
     public func finish(_ summary: ScanSummary) {
@@ -256,11 +288,11 @@ public final class SARIFReport: ReportWriter {
         }
         json.key("toolExecutionNotifications")
         json.beginArray()
-        for (origin, problem) in unreadable {
-            let place = SARIFReport.location(problem.path, origin: origin, roots: roots)
+        for (source, problem) in unreadable {
+            let place = SARIFReport.location(source, path: problem.path, roots: roots)
             json.beginObject()
             json.field("level", "error")
-            SARIFReport.message("message", "\(problem.path): \(problem.description)", into: &json)
+            SARIFReport.message("message", "\(source.displayPath): \(problem.description)", into: &json)
             // SARIF 2.1.0 §3.58.5: the notification's kind, a reference to its descriptor by id.
             json.key("descriptor")
             json.beginObject()

@@ -57,7 +57,7 @@ public final class TextReport: ReportWriter {
         guard interesting || (verbose && (!report.certificates.isEmpty || report.skipReason != nil)) else { return "" }
         // Every piece of text from the input is escaped: see TerminalText.
         let escape = TerminalText.escape
-        text += paint(escape(report.path), "1", color: color)
+        text += paint(escape(report.displayPath), "1", color: color)
         if let handshake = report.certificates.first?.presentation?.handshake {
             // What the server negotiated with Chrome's offer, and which key exchanges it takes alone.
             var accepts: [String] = []
@@ -123,6 +123,19 @@ public final class TextReport: ReportWriter {
             line += "; facts cache: \(summary.cacheReused) files reused, \(summary.cacheRead) read"
         }
         output.write(line + "\n")
+        // A fleet report (certaudit merge): each host's share.
+        for host in summary.hosts {
+            var counts: [String] = []
+            for severity in Severity.allCases.reversed() {
+                counts.append("\(host.findings[severity] ?? 0) \(severity.rawValue)")
+            }
+            var hostLine = "  \(TerminalText.escape(host.host)): \(host.files) files, \(host.documents) documents: \(counts.joined(separator: ", "))"
+            hostLine += "; \(host.unreadable) unreadable"
+            if host.suppressed > 0 {
+                hostLine += "; \(host.suppressed) suppressed"
+            }
+            output.write(hostLine + "\n")
+        }
         if verbose {
             // zlint-style outcomes: each rule's applications and failures (not applicable elsewhere).
             for id in summary.ruleApplications.keys.sorted() {

@@ -6,7 +6,7 @@ public struct ProductMatch: Sendable, Hashable {
     public var citation: String
 
     public var label: String {
-        "\(product) \(versions)"
+        versions.isEmpty ? product : "\(product) \(versions)"
     }
 }
 

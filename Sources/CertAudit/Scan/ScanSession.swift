@@ -32,6 +32,8 @@ public struct ScanSession {
     public var waivers: [Waiver] = []
     /// The configuration file applied, named in every report.
     public var configurationPath: String?
+    /// The host the reports name (JSON `host`): this machine's name unless set (`scan --host-name`).
+    public var hostName: String? = ProcessEnvironment.hostName
     /// SQLite history file to record the run in, and how many runs it keeps.
     public var historyPath: String?
     public var keepRuns: Int?
@@ -79,11 +81,14 @@ public struct ScanSession {
                 throw Failure(description: error.description)
             }
         }
-        let (channels, opened) = try openOutputs()
+        let (channels, opened) = try ScanSession.openOutputs(
+            main: main, reports: reports, settings: ReportFormat.Settings(verbose: verbose, color: false, failOn: failOn),
+            colorAllowed: colorAllowed)
         let writers = opened + extraWriters
         let header = ScanHeader(
             toolVersion: CertAuditVersion.current, inputs: inputs, profiles: Array(Set(rules.filter { !$0.raisedByPolicy }.map(\.profile))).sorted(),
-            referenceTime: referenceTime, failOn: failOn, rules: rules, baseline: baseline, configuration: configurationPath)
+            referenceTime: referenceTime, failOn: failOn, rules: rules, baseline: baseline, configuration: configurationPath,
+            host: hostName)
         writers.forEach { $0.begin(header) }
         var recorder = HistoryRecorder()
         let summary = pipeline.run(inputs, renderers: writers.map(\.renderer)) { result, rendered in
@@ -112,11 +117,13 @@ public struct ScanSession {
         return Outcome(summary: summary, status: status, failures: failures)
     }
 
-    /// The main output, then every extra report; on a failure, whatever was opened is discarded.
-    private func openOutputs() throws(Failure) -> ([OutputChannel], [ReportWriter]) {
+    /// The main output, then every extra report; on a failure, whatever was opened is discarded. The
+    /// main output is coloured when `colorAllowed`, it is a terminal and NO_COLOR is unset.
+    static func openOutputs(
+        main: Output?, reports: [Output], settings: ReportFormat.Settings, colorAllowed: Bool
+    ) throws(Failure) -> ([OutputChannel], [ReportWriter]) {
         var channels: [OutputChannel] = []
         var writers: [ReportWriter] = []
-        let settings = ReportFormat.Settings(verbose: verbose, color: false, failOn: failOn)
         do throws(OutputChannel.OpenError) {
             for (position, output) in ((main.map { [$0] } ?? []) + reports).enumerated() {
                 let channel = try output.path.map { (path) throws(OutputChannel.OpenError) in try OutputChannel.file(path) } ?? .standardOutput()

@@ -51,10 +51,55 @@ public struct ScanSummary: Sendable {
     /// The CRLs certificates were judged against (path and place of each).
     public var crlSources: [String] = []
 
+    /// A fleet report's totals per host, in the order hosts first appear (empty for one machine's scan).
+    public var hosts: [HostTotals] = []
+    private var hostPositions: [String: Int] = [:]
+
+    /// One host's share of a fleet report.
+    public struct HostTotals: Sendable, Equatable {
+        public var host: String
+        public var files = 0
+        /// Certificates, requests and CRLs judged.
+        public var documents = 0
+        public var unreadable = 0
+        /// Findings that count, by severity, and those suppressed.
+        public var findings: [Severity: Int] = [:]
+        public var suppressed = 0
+
+        public init(host: String) {
+            self.host = host
+        }
+    }
+
     public init() {}
+
+    /// The totals of `host`, created on first use.
+    public mutating func withHost(_ host: String, _ body: (inout HostTotals) -> Void) {
+        let position =
+            hostPositions[host]
+            ?? {
+                hosts.append(HostTotals(host: host))
+                hostPositions[host] = hosts.count - 1
+                return hosts.count - 1
+            }()
+        body(&hosts[position])
+    }
 
     public mutating func add(_ report: InputResult) {
         files += 1
+        if let host = report.host {
+            withHost(host) { totals in
+                totals.documents += report.certificates.count
+                totals.unreadable += report.countingProblems.isEmpty ? 0 : 1
+                for finding in report.certificates.lazy.flatMap(\.findings) {
+                    if finding.suppression == nil {
+                        totals.findings[finding.severity, default: 0] += 1
+                    } else {
+                        totals.suppressed += 1
+                    }
+                }
+            }
+        }
         switch report.factsCacheUse {
         case .reused?: cacheReused += 1
         case .read?: cacheRead += 1
