@@ -20,8 +20,8 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Lowest severity that makes the exit status 1.")
     var failOn: FailOnArgument = .error
 
-    @Option(help: "Report format on standard output (or --output): text, json, sarif, junit, csv, markdown or html.")
-    var format: ReportFormat = .text
+    @Option(help: "Report format on standard output (or --output); --report writes the others.")
+    var format: MergeFormat = .text
 
     @Option(help: "Write the report to this file (atomically) instead of standard output.")
     var output: String?
@@ -39,7 +39,7 @@ struct MergeCommand: ParsableCommand {
     var verbose = false
 
     func validate() throws {
-        for format in [format] + extraReports.map(\.format) where format == .prometheus {
+        for format in extraReports.map(\.format) where MergeFormat(rawValue: format.rawValue) == nil {
             throw ValidationError("merge writes text, json, sarif, junit, csv, markdown or html; a fleet on Prometheus scrapes each host (certaudit serve)")
         }
         guard let size = ByteSize.parse(maxReportSize), (1...(4 << 30)).contains(size) else {
@@ -49,7 +49,7 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         var merge = FleetMerge(reports: reports, failOn: failOn.threshold)
-        merge.main = .init(format: format, path: output)
+        merge.main = .init(format: format.format, path: output)
         merge.outputs = extraReports.map { .init(format: $0.format, path: $0.path) }
         merge.verbose = verbose
         merge.maxReportSize = ByteSize.parse(maxReportSize) ?? merge.maxReportSize
@@ -58,5 +58,15 @@ struct MergeCommand: ParsableCommand {
         if outcome.status != .clean {
             throw ExitCode(outcome.status.rawValue)
         }
+    }
+}
+
+/// The formats a fleet report is written in: every scan format but Prometheus's (a fleet on Prometheus
+/// scrapes each host's `certaudit serve`).
+enum MergeFormat: String, CaseIterable, ExpressibleByArgument {
+    case text, json, sarif, junit, csv, markdown, html
+
+    var format: ReportFormat {
+        ReportFormat(rawValue: rawValue)!
     }
 }

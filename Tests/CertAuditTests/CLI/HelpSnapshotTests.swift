@@ -6,7 +6,7 @@ import Testing
 /// the diff). Closed value sets are listed by the parser itself, and the parser does all the wrapping.
 @Suite struct HelpSnapshotTests {
     static let commands = [
-        "scan", "serve", "remediate", "baseline create", "report", "rules list", "rules explain", "rules test", "rules facts",
+        "scan", "serve", "merge", "remediate", "baseline create", "report", "rules list", "rules explain", "rules test", "rules facts",
         "problems",
     ]
     static let folder = Fixtures.repositoryRoot + "/Tests/CertAuditTests/CLI/Help"
