@@ -19,6 +19,11 @@ struct CertAuditCommand: ParsableCommand {
         // A TLS peer that closes early must not kill the process with SIGPIPE.
         signal(SIGPIPE, SIG_IGN)
         InputOptions.inputsOptional = CommandLine.arguments.dropFirst().first == "serve"
+        if !InputOptions.inputsOptional {
+            // A report, cache or staged replacement being written under a temporary name is removed if
+            // SIGINT/SIGTERM/SIGHUP stops the run (serve stops gracefully and removes them itself).
+            TemporaryFiles.removeOnSignals()
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

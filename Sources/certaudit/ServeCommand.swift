@@ -109,9 +109,12 @@ struct ServeCommand: ParsableCommand {
         Task.detached {
             do {
                 try await server.run()
+                // A scan stopped half-way leaves no temporary report or cache behind.
+                TemporaryFiles.removeAll()
                 Glibc.exit(ExitStatus.clean.rawValue)
             } catch {
                 printError("serve: \(error)")
+                TemporaryFiles.removeAll()
                 Glibc.exit(ExitStatus.usage.rawValue)
             }
         }

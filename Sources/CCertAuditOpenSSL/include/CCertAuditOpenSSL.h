@@ -234,6 +234,26 @@ void ca_fix_mmap_threshold(void);
 /// Returns freed heap memory to the system (glibc's malloc_trim: every arena, not only the caller's).
 void ca_release_free_memory(void);
 
+/// Temporary files to remove if a signal stops the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT, once
+/// `ca_signal_cleanup_install` ran): a file being written under a temporary name registers its path,
+/// and unregisters it once renamed into place or removed. At most 256 at once (-1 beyond: not
+/// registered). Thread-safe.
+int ca_tempfile_register(const char *path);
+void ca_tempfile_unregister(const char *path);
+/// Removes every registered file now (a server's graceful stop, which handles its signals itself).
+void ca_tempfile_remove_all(void);
+
+/// Installs the handlers: remove the registered files, then die of the signal. Signals the parent made
+/// the process ignore stay ignored; the handled ones are unblocked.
+void ca_signal_cleanup_install(void);
+
+/// A critical section (an in-place transaction's renames and roll-back): a signal that arrives inside
+/// waits until the outermost section is left, then stops the process as above.
+void ca_critical_enter(void);
+void ca_critical_leave(void);
+/// The signal waiting for the critical section to end; 0 for none.
+int ca_signal_pending(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,6 +47,12 @@ struct InPlaceTransaction {
     }
 
     func commit(_ outputs: [SafeFileWriter.Output], newFileOwner: (uid: uid_t, gid: gid_t)?) throws(Failure) -> Record {
+        // SIGINT/SIGTERM/SIGHUP wait until every file is replaced or every replacement undone: a signal
+        // never leaves a certificate renewed beside its old key.
+        try TemporaryFiles.critical { () throws(Failure) -> Record in try commitHoldingSignals(outputs, newFileOwner: newFileOwner) }
+    }
+
+    private func commitHoldingSignals(_ outputs: [SafeFileWriter.Output], newFileOwner: (uid: uid_t, gid: gid_t)?) throws(Failure) -> Record {
         var plans: [Plan] = []
         for output in outputs {
             plans.append(try resolve(output))
@@ -67,6 +73,7 @@ struct InPlaceTransaction {
                 guard rename(staged, plans[index].target) == 0 else {
                     throw Failure(description: "cannot replace \(plans[index].target): \(SafeFileWriter.errorText())", rolledBack: [])
                 }
+                TemporaryFiles.unregister(staged)
                 plans[index].renamed = true
                 plans[index].staged = nil
             }
@@ -122,7 +129,7 @@ struct InPlaceTransaction {
         if let owner, owner.uid != getuid() || owner.gid != getgid() {
             guard chown(staged, owner.uid, owner.gid) == 0 else {
                 let reason = SafeFileWriter.errorText()
-                unlink(staged)
+                SafeFileWriter.removeStaged(staged)
                 throw Failure(description: "cannot give \(plan.target) its owner \(owner.uid):\(owner.gid) back: \(reason)", rolledBack: [])
             }
             // chown clears set-id bits; the mode is set again after it.
@@ -155,7 +162,7 @@ struct InPlaceTransaction {
         for index in plans.indices {
             let plan = plans[index]
             if let staged = plan.staged {
-                unlink(staged)
+                SafeFileWriter.removeStaged(staged)
             }
             if plan.renamed {
                 if let backup = plan.backup {
@@ -212,7 +219,24 @@ enum Faults {
 
     nonisolated(unsafe) private static var seen: [Step: Int] = [:]
 
+    /// `CERTAUDIT_TEST_SIGNAL=STEP:N`: the process sends itself SIGTERM at the Nth STEP (a signal in
+    /// the middle of a transaction, without timing).
+    private static let signalPlan: (step: Step, count: Int)? = {
+        guard let raw = getenv("CERTAUDIT_TEST_SIGNAL") else { return nil }
+        let parts = String(cString: raw).split(separator: ":")
+        guard parts.count == 2, let step = Step(rawValue: String(parts[0])), let count = Int(parts[1]), count > 0 else { return nil }
+        return (step, count)
+    }()
+
+    nonisolated(unsafe) private static var signalled: [Step: Int] = [:]
+
     static func check(_ step: Step) throws(InPlaceTransaction.Failure) {
+        if let signalPlan, signalPlan.step == step {
+            signalled[step, default: 0] += 1
+            if signalled[step] == signalPlan.count {
+                raise(SIGTERM)
+            }
+        }
         guard let plan, plan.step == step else { return }
         seen[step, default: 0] += 1
         if seen[step] == plan.count {

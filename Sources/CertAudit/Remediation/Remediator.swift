@@ -39,10 +39,20 @@ public struct Remediator: Sendable {
             return result
         }
         let keys = generateKeys(work.flatMap { file in file.plans.values.map { $0 } })
-        for index in work.indices {
-            issueAndWrite(&work[index], keys: keys, into: &result)
+        // A signal from here on lets the file being written finish (each is a transaction), leaves the
+        // rest as they are, writes the manifest of what was done, and then stops the process.
+        TemporaryFiles.critical {
+            for index in work.indices {
+                if TemporaryFiles.signalPending {
+                    for file in work[index...] where !file.plans.isEmpty {
+                        result.failed.append(.init(source: file.path, index: nil, reason: "not remediated: certaudit was stopped by a signal"))
+                    }
+                    break
+                }
+                issueAndWrite(&work[index], keys: keys, into: &result)
+            }
+            writeManifest(&result)
         }
-        writeManifest(&result)
         return result
     }
 

@@ -50,6 +50,7 @@ public enum SafeFileWriter {
             throw Failure(description: "cannot write in \(folder): \(errorText())")
         }
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        TemporaryFiles.register(temporary)
         defer { close(descriptor) }
         var offset = 0
         while offset < output.bytes.count {
@@ -57,21 +58,32 @@ public enum SafeFileWriter {
             if written < 0, errno == EINTR { continue }
             guard written > 0 else {
                 let reason = errorText()
-                unlink(temporary)
+                removeStaged(temporary)
                 throw Failure(description: "cannot write \(output.path): \(reason)")
             }
             offset += written
         }
         guard fchmod(descriptor, output.mode) == 0, fsync(descriptor) == 0 else {
             let reason = errorText()
-            unlink(temporary)
+            removeStaged(temporary)
             throw Failure(description: "cannot write \(output.path): \(reason)")
         }
         return temporary
     }
 
+    /// Removes a staged file that will not be placed.
+    static func removeStaged(_ path: String) {
+        unlink(path)
+        TemporaryFiles.unregister(path)
+    }
+
     /// Creates every file or none. Fails without writing anything if any target already exists.
     public static func createAll(_ outputs: [Output]) throws(Failure) {
+        // A signal waits until every file is created or none is.
+        try TemporaryFiles.critical { () throws(Failure) in try createAllHoldingSignals(outputs) }
+    }
+
+    private static func createAllHoldingSignals(_ outputs: [Output]) throws(Failure) {
         for output in outputs where access(output.path, F_OK) == 0 {
             throw Failure(description: "\(output.path) already exists; certaudit does not overwrite files (choose another --out, or use --in-place)")
         }
@@ -79,7 +91,7 @@ public enum SafeFileWriter {
         var placed: [String] = []
         func rollBack() {
             placed.forEach { unlink($0) }
-            staged.forEach { unlink($0) }
+            staged.forEach(removeStaged)
         }
         for output in outputs {
             do {
@@ -97,6 +109,6 @@ public enum SafeFileWriter {
             }
             placed.append(output.path)
         }
-        staged.forEach { unlink($0) }
+        staged.forEach(removeStaged)
     }
 }

@@ -37,6 +37,7 @@ public final class OutputChannel {
         }
         fchmod(descriptor, mode)
         let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        TemporaryFiles.register(temporary)
         return OutputChannel(descriptor: descriptor, temporaryPath: temporary, finalPath: path)
     }
 
@@ -145,8 +146,10 @@ public final class OutputChannel {
         }
         if let failed {
             unlink(temporaryPath)
+            TemporaryFiles.unregister(temporaryPath)
             return "cannot write \(finalPath): \(failed)"
         }
+        TemporaryFiles.unregister(temporaryPath)
         return nil
     }
 
@@ -160,6 +163,7 @@ public final class OutputChannel {
         if let temporaryPath {
             Glibc.close(descriptor)
             unlink(temporaryPath)
+            TemporaryFiles.unregister(temporaryPath)
         }
     }
 }

@@ -147,4 +147,35 @@ import Testing
         #expect(explain.stdout.contains("severity: error"))
         #expect(Fixtures.run(binary, ["rules", "explain", "nope"]).status == 2)
     }
+
+    /// SIGTERM while the scan waits on a server that never answers: the process dies of the signal, the
+    /// report, the extra report and the facts cache being written under temporary names are removed,
+    /// and the previous report is left as it was.
+    @Test func sigtermMidScanLeavesNoTemporaryFiles() throws {
+        let (silent, port) = try TLSEndpointTests.silentServer()
+        defer { Fixtures.stop(silent) }
+        let folder = Fixtures.temporaryDirectory()
+        Fixtures.write("the previous report\n", to: folder + "/report.txt")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Fixtures.executable)
+        process.arguments = [
+            "scan", "--timeout", "30", "--cache", folder + "/facts.cache", "--output", folder + "/report.txt",
+            "--report", "json:" + folder + "/report.json", Fixtures.samples + "/tls", "tls://127.0.0.1:\(port)",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the scan has opened its outputs.
+        var temporary: [String] = []
+        for _ in 0..<50 where temporary.count < 3 {
+            usleep(100_000)
+            temporary = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".tmp-") }
+        }
+        #expect(temporary.count == 3, "\(temporary)")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["report.txt"])
+        #expect(try String(contentsOfFile: folder + "/report.txt", encoding: .utf8) == "the previous report\n")
+    }
 }

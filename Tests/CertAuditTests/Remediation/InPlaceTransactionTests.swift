@@ -56,6 +56,50 @@ import Testing
         }
     }
 
+    /// Runs remediate with `CERTAUDIT_TEST_SIGNAL` (the process sends itself SIGTERM at that step);
+    /// returns how it ended and its output.
+    static func remediateSignalled(_ arguments: [String], at step: String) throws -> (reason: Process.TerminationReason, status: Int32, stdout: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Fixtures.executable)
+        process.arguments = ["remediate", "--in-place", "--at", "2026-12-01"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["CERTAUDIT_TEST_SIGNAL": step]) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationReason, process.terminationStatus, String(decoding: stdout, as: UTF8.self))
+    }
+
+    /// SIGTERM between the certificate's rename and the key's: the transaction finishes first (a signal
+    /// never leaves a renewed certificate beside its old key), the manifest is written, then the process
+    /// dies of the signal. A second file's transaction is not started.
+    @Test func aSignalInTheMiddleOfATransactionWaitsForIt() throws {
+        let folder = Fixtures.temporaryDirectory()
+        let (certificate, key) = try Self.site(in: folder)
+        let other = folder + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        let (secondCertificate, secondKey) = try Self.site(in: other)
+        let before = (Self.contents(certificate), Self.contents(key))
+        let result = try Self.remediateSignalled([certificate, secondCertificate], at: "rename:2")
+        #expect(result.reason == .uncaughtSignal && result.status == SIGTERM, "ended \(result.reason) \(result.status)")
+        // Both files of the first pair are the new ones, and they belong together (openssl's view).
+        #expect(Self.contents(certificate) != before.0 && Self.contents(key) != before.1)
+        let certificateKey = Fixtures.openssl(["x509", "-in", certificate, "-noout", "-pubkey"])
+        #expect(certificateKey == Fixtures.openssl(["pkey", "-in", key, "-pubout"]))
+        #expect(Self.listing(folder).filter { $0.contains(".bak-") }.count == 2)
+        #expect(!Self.listing(folder).contains { $0.hasPrefix(".certaudit-tmp") }, "\(Self.listing(folder))")
+        // The second pair was left as it was, and the manifest says so.
+        #expect(Self.contents(secondCertificate) == Self.contents(Self.source) && Self.contents(secondKey) == Self.contents(Self.sourceKey))
+        #expect(Self.listing(other) == ["site.crt", "site.key"])
+        let manifest = try #require(Self.contents(folder + "/remediation.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: manifest) as? [String: Any])
+        #expect((json["replacements"] as? [Any])?.count == 1)
+        let failed = (json["failed"] as? [[String: Any]]) ?? []
+        #expect(failed.contains { ($0["reason"] as? String)?.contains("stopped by a signal") == true }, "\(failed)")
+    }
+
     @Test func aFullDiskLeavesTheOriginals() throws {
         // A real ENOSPC: a 16 KiB tmpfs holding the pair, too small for the staged copies.
         let folder = Fixtures.temporaryDirectory() + "/small"
