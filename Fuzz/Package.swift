@@ -4,7 +4,7 @@
 import PackageDescription
 
 let targets = ["FuzzContainer", "FuzzBase64", "FuzzCertificate", "FuzzPKCS7", "FuzzPKCS12", "FuzzRules", "FuzzConfiguration",
-    "FuzzTargets", "FuzzStartTLS", "FuzzChain", "FuzzCache",
+    "FuzzTargets", "FuzzStartTLS", "FuzzChain", "FuzzCache", "FuzzReport",
 ]
 
 let package = Package(

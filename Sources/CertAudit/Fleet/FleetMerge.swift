@@ -27,6 +27,16 @@ public struct FleetMerge {
         var runs: [JSONReportReader.HostRun] = []
         var results: [InputResult] = []
         var unreadable: [InputResult] = []
+
+        mutating func add(_ bytes: [UInt8], path: String) {
+            do {
+                let contents = try JSONReportReader.read(bytes, fallbackHost: FleetMerge.hostName(fromReportPath: path))
+                runs += contents.runs
+                results += contents.results
+            } catch {
+                unreadable.append(InputResult(path: path, problem: InputProblem(error.code, error.description)))
+            }
+        }
     }
 
     func load() -> Loaded {
@@ -46,13 +56,7 @@ public struct FleetMerge {
                 loaded.unreadable.append(InputResult(path: path, problem: problem))
                 continue
             }
-            do {
-                let contents = try JSONReportReader.read(bytes, fallbackHost: FleetMerge.hostName(fromReportPath: path))
-                loaded.runs += contents.runs
-                loaded.results += contents.results
-            } catch {
-                loaded.unreadable.append(InputResult(path: path, problem: InputProblem(error.code, error.description)))
-            }
+            loaded.add(bytes, path: path)
         }
         return loaded
     }
@@ -91,6 +95,17 @@ public struct FleetMerge {
     public func run() throws(ScanSession.Failure) -> ScanSession.Outcome {
         let started = FleetMerge.monotonicSeconds()
         let loaded = load()
+        let (channels, writers) = try ScanSession.openOutputs(
+            main: main, reports: outputs, settings: ReportFormat.Settings(verbose: verbose, color: false, failOn: failOn),
+            colorAllowed: colorAllowed)
+        let summary = FleetMerge.write(loaded, to: writers, failOn: failOn, started: started)
+        let closeFailures = channels.compactMap { $0.close() }
+        let status = closeFailures.isEmpty ? ExitStatus.of(summary, failOn: failOn) : .usage
+        return ScanSession.Outcome(summary: summary, status: status, failures: closeFailures)
+    }
+
+    /// The fleet report of what was loaded, through every writer; its summary.
+    static func write(_ loaded: Loaded, to writers: [ReportWriter], failOn: Severity?, started: Double) -> ScanSummary {
         let hosts = loaded.runs.map(\.host)
         var profiles: [String] = []
         for profile in hosts.flatMap(\.profiles) where !profiles.contains(profile) {
@@ -106,9 +121,6 @@ public struct FleetMerge {
             toolVersion: CertAuditVersion.current, inputs: [], profiles: profiles,
             referenceTime: hosts.map(\.referenceTime).max() ?? UnixTime.now(), failOn: failOn, rules: FleetMerge.rules(of: loaded.results),
             fleet: fleet)
-        let (channels, writers) = try ScanSession.openOutputs(
-            main: main, reports: outputs, settings: ReportFormat.Settings(verbose: verbose, color: false, failOn: failOn),
-            colorAllowed: colorAllowed)
         writers.forEach { $0.begin(header) }
         var summary = ScanSummary()
         let renderers = writers.map(\.renderer)
@@ -133,8 +145,6 @@ public struct FleetMerge {
         summary.ruleFailures = failures
         summary.elapsedSeconds = FleetMerge.monotonicSeconds() - started
         writers.forEach { $0.finish(summary) }
-        let closeFailures = channels.compactMap { $0.close() }
-        let status = closeFailures.isEmpty ? ExitStatus.of(summary, failOn: failOn) : .usage
-        return ScanSession.Outcome(summary: summary, status: status, failures: closeFailures)
+        return summary
     }
 }

@@ -250,6 +250,17 @@ public enum JSONReportReader {
         }
     }
 
+    /// Counts, sizes and positions a report may hold: never negative, and small enough that the sums of
+    /// any number of reports cannot overflow.
+    static let countLimit = 1 << 40
+
+    static func count(_ value: Int, _ path: @autoclosure () -> String) throws(FieldError) -> Int {
+        guard (0...countLimit).contains(value) else {
+            throw FieldError(path: path(), reason: "\(value) is out of range (0 to \(countLimit))")
+        }
+        return value
+    }
+
     static func value<Value: RawRepresentable>(_ raw: String, _ path: @autoclosure () -> String) throws(FieldError) -> Value
     where Value.RawValue == String {
         guard let value = Value(rawValue: raw) else {
@@ -284,10 +295,10 @@ public enum JSONReportReader {
                     name: run.host, toolVersion: run.toolVersion, referenceTime: try time(run.referenceTime, "hosts[\(position)].referenceTime"),
                     roots: run.roots, profiles: run.profiles, configuration: run.configuration)
                 // Its hosts' file counts are in the summary; rule counts only as a whole, kept with the first.
-                runs.append(HostRun(host: host, files: files[run.host] ?? 0, ruleApplications: [:], crlSources: []))
+                runs.append(HostRun(host: host, files: try count(files[run.host] ?? 0, "summary.hosts.files"), ruleApplications: [:], crlSources: []))
             }
             if !runs.isEmpty {
-                runs[0].ruleApplications = Dictionary(document.summary.rules.map { ($0.id, $0.applied) }, uniquingKeysWith: +)
+                runs[0].ruleApplications = try applications(document.summary.rules)
                 runs[0].crlSources = document.summary.crlSources ?? []
             }
         } else {
@@ -296,8 +307,7 @@ public enum JSONReportReader {
                 roots: document.roots, profiles: document.profiles, configuration: document.configuration)
             runs.append(
                 HostRun(
-                    host: host, files: document.summary.files,
-                    ruleApplications: Dictionary(document.summary.rules.map { ($0.id, $0.applied) }, uniquingKeysWith: +),
+                    host: host, files: try count(document.summary.files, "summary.files"), ruleApplications: try applications(document.summary.rules),
                     crlSources: (document.summary.crlSources ?? []).map { "\(reportHost):\($0)" }))
         }
 
@@ -345,6 +355,14 @@ public enum JSONReportReader {
             results[key] = input
         }
         return Contents(runs: runs, results: order.map { results[$0]! })
+    }
+
+    static func applications(_ rules: [Summary.RuleCount]) throws(FieldError) -> [String: Int] {
+        var applications: [String: Int] = [:]
+        for (position, rule) in rules.enumerated() {
+            applications[rule.id] = try count((applications[rule.id] ?? 0) + (try count(rule.applied, "summary.rules[\(position)].applied")), "summary.rules")
+        }
+        return applications
     }
 
     static func suppression(_ kind: String, reason: String?, at path: @autoclosure () -> String) throws(FieldError) -> Suppression {
@@ -440,6 +458,16 @@ public enum JSONReportReader {
         }
         let notBefore = try entry.notBefore.map { (text) throws(FieldError) in try time(text, path + ".notBefore") } ?? UnixTime(seconds: 0)
         let notAfter = try entry.notAfter.map { (text) throws(FieldError) in try time(text, path + ".notAfter") } ?? notBefore
+        for (name, number) in [
+            ("index", entry.index), ("version", entry.version), ("key.bits", entry.key.bits), ("crl.revoked", entry.crl?.revoked ?? 0),
+            ("subjectAltNames.other", entry.subjectAltNames?.other ?? 0), ("basicConstraints.pathLength", entry.basicConstraints?.pathLength ?? 0),
+            ("chain.position", entry.chain?.position ?? 1), ("chain.count", entry.chain?.count ?? 1), ("privateKey.bits", entry.privateKey?.bits ?? 0),
+        ] {
+            _ = try count(number, "\(path).\(name)")
+        }
+        if let chain = entry.chain, chain.position < 1 {
+            throw FieldError(path: path + ".chain.position", reason: "\(chain.position) is out of range (positions start at 1)")
+        }
         let facts = CertificateFacts(
             document: document, sha256: entry.sha256, version: entry.version,
             serial: try entry.serial.map { (text) throws(FieldError) in try hex(text, path + ".serial") } ?? [],

@@ -177,6 +177,17 @@ import SwiftASN1
         return descriptor
     }()
 
+    /// What `certaudit merge` does with one report a host sent: read it (it may be anything) and write
+    /// the fleet report in every format merge writes, in memory.
+    public static func fleetReport(_ bytes: [UInt8]) {
+        var loaded = FleetMerge.Loaded()
+        loaded.add(bytes, path: "fuzz.json")
+        let writers = ReportFormat.allCases.filter { $0 != .prometheus }.map {
+            $0.writer(to: .memory(), settings: ReportFormat.Settings(verbose: true, color: false, failOn: .warning))
+        }
+        _ = FleetMerge.write(loaded, to: writers, failOn: .warning, started: 0)
+    }
+
     public static func factsCache(_ bytes: [UInt8]) {
         if bytes.starts(with: FactsCache.magic) {
             let descriptor = cacheFile

@@ -1,0 +1,4 @@
+@_spi(Fuzzing) import CertAudit
+import FuzzSupport
+
+runFuzzer(FuzzEntry.fleetReport)
