@@ -259,6 +259,18 @@ public final class JSONReport: ReportWriter {
         json.endArray()
     }
 
+    /// `"findings": {error, warning, notice, info, suppressed}`.
+    private func writeFindingCounts(_ findings: [Severity: Int], suppressed: Int) {
+        json.key("findings")
+        json.beginObject()
+        json.field("error", findings[.error] ?? 0)
+        json.field("warning", findings[.warning] ?? 0)
+        json.field("notice", findings[.notice] ?? 0)
+        json.field("info", findings[.info] ?? 0)
+        json.field("suppressed", suppressed)
+        json.endObject()
+    }
+
     public func finish(_ summary: ScanSummary) {
         json.endArray()
         json.key("errors")
@@ -307,14 +319,7 @@ public final class JSONReport: ReportWriter {
         json.strings(summary.crlSources)
         json.field("skipped", summary.skipped)
         json.field("unreadable", summary.unreadable)
-        json.key("findings")
-        json.beginObject()
-        json.field("error", summary.findings[.error] ?? 0)
-        json.field("warning", summary.findings[.warning] ?? 0)
-        json.field("notice", summary.findings[.notice] ?? 0)
-        json.field("info", summary.findings[.info] ?? 0)
-        json.field("suppressed", summary.suppressed)
-        json.endObject()
+        writeFindingCounts(summary.findings, suppressed: summary.suppressed)
         // Per rule: certificates it applied to (passed or failed) and failed on; absent rules applied to none.
         json.key("rules")
         json.beginArray()
@@ -336,14 +341,7 @@ public final class JSONReport: ReportWriter {
                 json.field("files", host.files)
                 json.field("documents", host.documents)
                 json.field("unreadable", host.unreadable)
-                json.key("findings")
-                json.beginObject()
-                json.field("error", host.findings[.error] ?? 0)
-                json.field("warning", host.findings[.warning] ?? 0)
-                json.field("notice", host.findings[.notice] ?? 0)
-                json.field("info", host.findings[.info] ?? 0)
-                json.field("suppressed", host.suppressed)
-                json.endObject()
+                writeFindingCounts(host.findings, suppressed: host.suppressed)
                 json.endObject()
             }
             json.endArray()

@@ -108,13 +108,13 @@ public final class TextReport: ReportWriter {
         return text
     }
 
+    /// "2 error, 1 warning, 0 notice, 0 info".
+    static func counts(_ findings: [Severity: Int]) -> String {
+        Severity.allCases.reversed().map { "\(findings[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+    }
+
     public func finish(_ summary: ScanSummary) {
-        var counts: [String] = []
-        for severity in Severity.allCases.reversed() {
-            let count = summary.findings[severity] ?? 0
-            counts.append("\(count) \(severity.rawValue)")
-        }
-        var line = "\(summary.files) files, \(summary.documentCounts): \(counts.joined(separator: ", "))"
+        var line = "\(summary.files) files, \(summary.documentCounts): \(TextReport.counts(summary.findings))"
         line += "; \(summary.unreadable) unreadable, \(summary.skipped) skipped"
         if summary.suppressed > 0 {
             line += "; \(summary.suppressed) suppressed by baseline or waivers"
@@ -125,11 +125,7 @@ public final class TextReport: ReportWriter {
         output.write(line + "\n")
         // A fleet report (certaudit merge): each host's share.
         for host in summary.hosts {
-            var counts: [String] = []
-            for severity in Severity.allCases.reversed() {
-                counts.append("\(host.findings[severity] ?? 0) \(severity.rawValue)")
-            }
-            var hostLine = "  \(TerminalText.escape(host.host)): \(host.files) files, \(host.documents) documents: \(counts.joined(separator: ", "))"
+            var hostLine = "  \(TerminalText.escape(host.host)): \(host.files) files, \(host.documents) documents: \(TextReport.counts(host.findings))"
             hostLine += "; \(host.unreadable) unreadable"
             if host.suppressed > 0 {
                 hostLine += "; \(host.suppressed) suppressed"
