@@ -14,7 +14,10 @@
 
 static _Atomic(char *) slots[CA_TEMPFILE_SLOTS];
 static atomic_int critical_depth;
-static volatile sig_atomic_t deferred_signal;
+/// The signal a critical section holds back (0: none). Atomic, sequentially consistent with
+/// `critical_depth`: the handler stores it and then reads the depth, the leaving thread lowers the depth
+/// and then reads it, so at least one of them sees the other and the signal is never lost.
+static atomic_int deferred_signal;
 static const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 int ca_tempfile_register(const char *path) {
@@ -28,14 +31,10 @@ int ca_tempfile_register(const char *path) {
     return -1;
 }
 
-void ca_tempfile_unregister(const char *path) {
-    for (int slot = 0; slot < CA_TEMPFILE_SLOTS; slot++) {
-        char *current = atomic_load(&slots[slot]);
-        if (current != NULL && strcmp(current, path) == 0 && atomic_compare_exchange_strong(&slots[slot], &current, NULL)) {
-            free(current);
-            return;
-        }
-    }
+void ca_tempfile_unregister(int slot) {
+    // By slot, never by name: comparing another slot's string could read one its owner just freed.
+    if (slot < 0 || slot >= CA_TEMPFILE_SLOTS) return;
+    free(atomic_exchange(&slots[slot], NULL));
 }
 
 /// Async-signal-safe: unlinks every registered file; the copies are not freed (free is not safe here,
@@ -68,12 +67,12 @@ static void die_of(int signal_number) {
 }
 
 static void handler(int signal_number) {
-    if (atomic_load(&critical_depth) > 0) {
-        // A transaction is under way: it finishes (or rolls back) first; ca_critical_leave dies of it.
-        deferred_signal = signal_number;
-        return;
+    // Held back while a transaction is under way: it finishes (or rolls back) first, and the thread that
+    // leaves the last critical section dies of it. If that thread left meanwhile, die now.
+    atomic_store(&deferred_signal, signal_number);
+    if (atomic_load(&critical_depth) == 0) {
+        die_of(signal_number);
     }
-    die_of(signal_number);
 }
 
 void ca_signal_cleanup_install(void) {
@@ -96,7 +95,7 @@ void ca_signal_cleanup_install(void) {
 }
 
 int ca_signal_pending(void) {
-    return deferred_signal;
+    return atomic_load(&deferred_signal);
 }
 
 void ca_critical_enter(void) {
@@ -104,7 +103,8 @@ void ca_critical_enter(void) {
 }
 
 void ca_critical_leave(void) {
-    if (atomic_fetch_sub(&critical_depth, 1) == 1 && deferred_signal != 0) {
-        die_of(deferred_signal);
+    if (atomic_fetch_sub(&critical_depth, 1) == 1) {
+        int pending = atomic_load(&deferred_signal);
+        if (pending != 0) die_of(pending);
     }
 }

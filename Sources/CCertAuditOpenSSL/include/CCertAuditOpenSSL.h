@@ -236,10 +236,10 @@ void ca_release_free_memory(void);
 
 /// Temporary files to remove if a signal stops the process (SIGINT, SIGTERM, SIGHUP, SIGQUIT, once
 /// `ca_signal_cleanup_install` ran): a file being written under a temporary name registers its path,
-/// and unregisters it once renamed into place or removed. At most 256 at once (-1 beyond: not
-/// registered). Thread-safe.
+/// and unregisters it (by the slot `ca_tempfile_register` returned) once renamed into place or removed.
+/// At most 256 at once (-1 beyond: not registered). Thread-safe.
 int ca_tempfile_register(const char *path);
-void ca_tempfile_unregister(const char *path);
+void ca_tempfile_unregister(int slot);
 /// Removes every registered file now (a server's graceful stop, which handles its signals itself).
 void ca_tempfile_remove_all(void);
 

@@ -108,9 +108,12 @@ public struct FleetMerge {
     static func write(_ loaded: Loaded, to writers: [ReportWriter], failOn: Severity?, started: Double) -> ScanSummary {
         let hosts = loaded.runs.map(\.host)
         var profiles: [String] = []
-        for profile in hosts.flatMap(\.profiles) where !profiles.contains(profile) {
+        var seenProfiles = Set<String>()
+        for profile in hosts.lazy.flatMap(\.profiles) where seenProfiles.insert(profile).inserted {
             profiles.append(profile)
         }
+        // The configuration each host applied, for the reports that name it.
+        let configurations = hosts.compactMap { host in host.configuration.map { "\(host.name): \($0)" } }
         // Roots that name a file: a result's path is the root itself.
         var fleet = hosts
         let paths = Dictionary(grouping: loaded.results, by: { $0.host ?? "" }).mapValues { Set($0.map(\.path)) }
@@ -120,7 +123,7 @@ public struct FleetMerge {
         let header = ScanHeader(
             toolVersion: CertAuditVersion.current, inputs: [], profiles: profiles,
             referenceTime: hosts.map(\.referenceTime).max() ?? UnixTime.now(), failOn: failOn, rules: FleetMerge.rules(of: loaded.results),
-            fleet: fleet)
+            configuration: configurations.isEmpty ? nil : configurations.joined(separator: "; "), fleet: fleet)
         writers.forEach { $0.begin(header) }
         var summary = ScanSummary()
         let renderers = writers.map(\.renderer)
@@ -132,12 +135,17 @@ public struct FleetMerge {
         }
         // Files, rule applications and CRLs as each host counted them (its report lists only the files
         // with something to say, and rule counts only as totals).
+        // Each count is bounded when read; their sums saturate (any number of reports may be given).
+        func sum(_ left: Int, _ right: Int) -> Int {
+            let (total, overflow) = left.addingReportingOverflow(right)
+            return overflow ? Int.max : total
+        }
         var applications: [String: Int] = [:]
         summary.files = loaded.unreadable.count
         for run in loaded.runs {
-            summary.files += run.files
-            summary.withHost(run.host.name) { $0.files += run.files }
-            applications.merge(run.ruleApplications, uniquingKeysWith: +)
+            summary.files = sum(summary.files, run.files)
+            summary.withHost(run.host.name) { $0.files = sum($0.files, run.files) }
+            applications.merge(run.ruleApplications, uniquingKeysWith: sum)
             summary.crlSources += run.crlSources
         }
         let failures = summary.ruleFailures

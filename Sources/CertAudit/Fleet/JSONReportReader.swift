@@ -285,17 +285,24 @@ public enum JSONReportReader {
     }
 
     static func contents(of document: Document, fallbackHost: String) throws -> Contents {
-        let reportHost = document.host ?? fallbackHost
+        // A scan's report is its host's; in a fleet report an entry without a host is an input of the
+        // merge itself (a report that could not be read), and stays without one.
+        let reportHost: String? = document.hosts == nil ? (document.host ?? fallbackHost) : nil
         // A merged report lists its hosts' runs; a scan's report is one run.
         var runs: [HostRun] = []
         if let hosts = document.hosts {
-            let files = Dictionary(document.summary.hosts?.map { ($0.host, $0.files) } ?? [], uniquingKeysWith: +)
+            // Each host's file count is in the summary (once per host, however many runs it had); rule
+            // counts only as a whole, kept with the first run.
+            var files: [String: Int] = [:]
+            for (position, total) in (document.summary.hosts ?? []).enumerated() {
+                let counted = try count(total.files, "summary.hosts[\(position)].files")
+                files[total.host] = try count((files[total.host] ?? 0) + counted, "summary.hosts[\(position)].files")
+            }
             for (position, run) in hosts.enumerated() {
                 let host = FleetHost(
                     name: run.host, toolVersion: run.toolVersion, referenceTime: try time(run.referenceTime, "hosts[\(position)].referenceTime"),
                     roots: run.roots, profiles: run.profiles, configuration: run.configuration)
-                // Its hosts' file counts are in the summary; rule counts only as a whole, kept with the first.
-                runs.append(HostRun(host: host, files: try count(files[run.host] ?? 0, "summary.hosts.files"), ruleApplications: [:], crlSources: []))
+                runs.append(HostRun(host: host, files: files.removeValue(forKey: run.host) ?? 0, ruleApplications: [:], crlSources: []))
             }
             if !runs.isEmpty {
                 runs[0].ruleApplications = try applications(document.summary.rules)
@@ -303,17 +310,17 @@ public enum JSONReportReader {
             }
         } else {
             let host = FleetHost(
-                name: reportHost, toolVersion: document.tool.version, referenceTime: try time(document.referenceTime, "referenceTime"),
+                name: reportHost ?? fallbackHost, toolVersion: document.tool.version, referenceTime: try time(document.referenceTime, "referenceTime"),
                 roots: document.roots, profiles: document.profiles, configuration: document.configuration)
             runs.append(
                 HostRun(
                     host: host, files: try count(document.summary.files, "summary.files"), ruleApplications: try applications(document.summary.rules),
-                    crlSources: (document.summary.crlSources ?? []).map { "\(reportHost):\($0)" }))
+                    crlSources: (document.summary.crlSources ?? []).map { "\(reportHost ?? fallbackHost):\($0)" }))
         }
 
         // Results by host and path, in the order they first appear; errors and skipped files join them.
         struct Key: Hashable {
-            var host: String
+            var host: String?
             var path: String
         }
         var order: [Key] = []

@@ -332,8 +332,9 @@ public struct Remediator: Sendable {
     }
 
     private func writeManifest(_ result: inout RemediationResult) {
-        // Always a manifest when something was replaced, or an in-place attempt was rolled back.
-        guard !result.replacements.isEmpty || result.attemptedInPlace else { return }
+        // Always a manifest when something was replaced, an in-place attempt was rolled back, or a signal
+        // stopped the run (the manifest is then the only place that says what was left undone).
+        guard !result.replacements.isEmpty || result.attemptedInPlace || TemporaryFiles.signalPending else { return }
         let bytes = RemediationManifest.encode(result)
         // Never overwrite an earlier run's manifest: remediation.json, then remediation-STAMP[-N].json.
         var path = request.manifestFolder + "/remediation.json"

@@ -13,6 +13,11 @@ public final class MarkdownReport: ReportWriter {
         TerminalText.escape(text.replacingPipes())
     }
 
+    /// A table cell as a code span: a backtick inside would end the span early, so it becomes ʼ.
+    static func code(_ text: String) -> String {
+        "`" + String(cell(text).map { $0 == "`" ? "ʼ" : $0 }) + "`"
+    }
+
     public func begin(_ header: ScanHeader) {
         self.header = header
     }
@@ -35,7 +40,7 @@ public final class MarkdownReport: ReportWriter {
         if let header {
             text += "Profiles: \(header.profiles.joined(separator: ", ")) · as of \(header.referenceTime.iso8601)\n\n"
             if let configuration = header.configuration {
-                text += "Configuration applied: `\(MarkdownReport.cell(configuration))`\n\n"
+                text += "Configuration applied: \(MarkdownReport.code(configuration))\n\n"
             }
         }
         if !summary.hosts.isEmpty {
@@ -43,7 +48,7 @@ public final class MarkdownReport: ReportWriter {
             text += "### By host\n\n| host | files | documents | error | warning | notice | info | suppressed | unreadable |\n"
             text += "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
             for host in summary.hosts {
-                text += "| `\(MarkdownReport.cell(host.host))` | \(host.files) | \(host.documents) | \(host.findings[.error] ?? 0) "
+                text += "| \(MarkdownReport.code(host.host)) | \(host.files) | \(host.documents) | \(host.findings[.error] ?? 0) "
                 text += "| \(host.findings[.warning] ?? 0) | \(host.findings[.notice] ?? 0) | \(host.findings[.info] ?? 0) "
                 text += "| \(host.suppressed) | \(host.unreadable) |\n"
             }
@@ -53,13 +58,13 @@ public final class MarkdownReport: ReportWriter {
             text += "### Findings by rule\n\n| severity | rule | findings | certificates failed / applied to |\n|---|---|---:|---:|\n"
             for rule in digest.rulesInOrder {
                 let outcome = "\(summary.ruleFailures[rule.id] ?? 0) / \(summary.ruleApplications[rule.id] ?? 0)"
-                text += "| \(rule.severity.rawValue) | `\(rule.id)` \(MarkdownReport.cell(rule.title)) | \(rule.count) | \(outcome) |\n"
+                text += "| \(rule.severity.rawValue) | \(MarkdownReport.code(rule.id)) \(MarkdownReport.cell(rule.title)) | \(rule.count) | \(outcome) |\n"
             }
             text += "\n### Findings\n\n| severity | file | certificate | rule | message |\n|---|---|---|---|---|\n"
             for row in digest.findings {
                 guard let finding = row.finding else { continue }
-                text += "| \(finding.severity.rawValue) | `\(MarkdownReport.cell(row.path))` | #\(row.index) \(MarkdownReport.cell(row.subject)) "
-                text += "| `\(finding.ruleId)` | \(MarkdownReport.cell(finding.message)) |\n"
+                text += "| \(finding.severity.rawValue) | \(MarkdownReport.code(row.path)) | #\(row.index) \(MarkdownReport.cell(row.subject)) "
+                text += "| \(MarkdownReport.code(finding.ruleId)) | \(MarkdownReport.cell(finding.message)) |\n"
             }
             if digest.omittedFindings > 0 {
                 text += "\n… and \(digest.omittedFindings) more findings (see the full report).\n"
@@ -69,14 +74,14 @@ public final class MarkdownReport: ReportWriter {
         if !digest.expiring.isEmpty {
             text += "### Expiring within \(Limits.digestExpiryHorizonDays) days\n\n| expires | file | certificate |\n|---|---|---|\n"
             for row in digest.expiring.sorted(by: { $0.notAfter < $1.notAfter }) {
-                text += "| \(row.notAfter.isoDate) | `\(MarkdownReport.cell(row.path))` | #\(row.index) \(MarkdownReport.cell(row.subject)) |\n"
+                text += "| \(row.notAfter.isoDate) | \(MarkdownReport.code(row.path)) | #\(row.index) \(MarkdownReport.cell(row.subject)) |\n"
             }
             text += "\n"
         }
         if !digest.unreadable.isEmpty {
             text += "### Unreadable inputs\n\n"
             for item in digest.unreadable {
-                text += "- `\(MarkdownReport.cell(item.path))`: \(MarkdownReport.cell(item.message))\n"
+                text += "- \(MarkdownReport.code(item.path)): \(MarkdownReport.cell(item.message))\n"
             }
             text += "\n"
         }

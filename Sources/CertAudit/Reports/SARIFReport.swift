@@ -14,6 +14,8 @@ public final class SARIFReport: ReportWriter {
     /// The file and folder inputs: their ROOTn id (n: the position among all inputs, or among every
     /// host's roots in a fleet report), the host, the path and the folder's URI.
     private var roots: [Root] = []
+    /// The roots by host (nil: this machine's), in order: a result is only matched with its host's roots.
+    private var rootsByHost: [String?: [Root]] = [:]
 
     struct Root: Sendable {
         var id: String
@@ -92,11 +94,11 @@ public final class SARIFReport: ReportWriter {
     }
 
     /// The root a path was found under and the path relative to it.
-    static func location(_ report: InputResult, path: String, roots: [Root]) -> (baseId: String?, uri: String) {
+    static func location(_ report: InputResult, path: String, roots: [String?: [Root]]) -> (baseId: String?, uri: String) {
         if report.origin == .endpoint {
             return (nil, path)  // a live server: its tls:// URI is the location
         }
-        for root in roots where root.host == report.host {
+        for root in roots[report.host] ?? [] {
             let relative = RelativePath.of(path, roots: [root.path])
             if relative != path || path == root.path {
                 return (root.id, percentEncode(relative))
@@ -135,6 +137,7 @@ public final class SARIFReport: ReportWriter {
 
     public func begin(_ header: ScanHeader) {
         roots = header.fleet.map(SARIFReport.fleetRoots) ?? SARIFReport.localRoots(header.inputs)
+        rootsByHost = Dictionary(grouping: roots, by: \.host)
         configuration = header.configuration
         var json = JSONWriter()
         json.beginObject()
@@ -207,7 +210,7 @@ public final class SARIFReport: ReportWriter {
     }
 
     public var renderer: @Sendable (InputResult) -> [UInt8] {
-        let roots = roots
+        let roots = rootsByHost
         let ruleIndex = ruleIndex
         return { report in
             let place = SARIFReport.location(report, path: report.path, roots: roots)
@@ -289,7 +292,7 @@ public final class SARIFReport: ReportWriter {
         json.key("toolExecutionNotifications")
         json.beginArray()
         for (source, problem) in unreadable {
-            let place = SARIFReport.location(source, path: problem.path, roots: roots)
+            let place = SARIFReport.location(source, path: problem.path, roots: rootsByHost)
             json.beginObject()
             json.field("level", "error")
             SARIFReport.message("message", "\(source.displayPath): \(problem.description)", into: &json)

@@ -82,9 +82,9 @@ public final class TextReport: ReportWriter {
             var line: String
             switch facts.document {
             case .certificate:
-                line = "  #\(certificate.index) \(subject) · \(facts.publicKey.displayName) · until \(facts.notAfter.isoDate) · KeyUsage \(keyUsage)"
+                line = "  #\(certificate.index) \(subject) · \(escape(facts.publicKey.displayName)) · until \(facts.notAfter.isoDate) · KeyUsage \(keyUsage)"
             case .csr:
-                line = "  #\(certificate.index) CSR \(subject) · \(facts.publicKey.displayName) · KeyUsage \(keyUsage)"
+                line = "  #\(certificate.index) CSR \(subject) · \(escape(facts.publicKey.displayName)) · KeyUsage \(keyUsage)"
             case .crl:
                 let list = facts.revocationList
                 line = "  #\(certificate.index) CRL of \(escape(facts.issuer.rfc4514)) · thisUpdate \(facts.notBefore.isoDate)"
@@ -100,7 +100,7 @@ public final class TextReport: ReportWriter {
             }
             for finding in certificate.findings {
                 let hidden = finding.suppression.map { " (suppressed: \(escape($0.justification)))" } ?? ""
-                text += ("     \(label(finding.severity, color: color)) \(finding.ruleId)\(hidden)\n")
+                text += ("     \(label(finding.severity, color: color)) \(escape(finding.ruleId))\(hidden)\n")
                 text += ("              \(escape(finding.message))\n")
             }
         }
@@ -137,7 +137,7 @@ public final class TextReport: ReportWriter {
             for id in summary.ruleApplications.keys.sorted() {
                 let applied = summary.ruleApplications[id] ?? 0
                 let failed = summary.ruleFailures[id] ?? 0
-                output.write("  \(id.padding(to: 44)) applied to \(applied), failed on \(failed)\n")
+                output.write("  \(TerminalText.escape(id).padding(to: 44)) applied to \(applied), failed on \(failed)\n")
             }
         }
         if let header {
@@ -145,7 +145,7 @@ public final class TextReport: ReportWriter {
             if !stale.isEmpty {
                 output.write("\(stale.count) baseline entries no longer occur (fixed or gone):\n")
                 for entry in stale {
-                    output.write("  \(entry.key.ruleId) \(entry.key.sha256) \(TerminalText.escape(entry.path))\n")
+                    output.write("  \(TerminalText.escape(entry.key.ruleId)) \(entry.key.sha256) \(TerminalText.escape(entry.path))\n")
                 }
             }
         }

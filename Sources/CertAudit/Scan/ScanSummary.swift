@@ -141,9 +141,16 @@ public struct ScanSummary: Sendable {
         for certificate in report.certificates {
             // One count per rule and certificate (the policy may add a rule's finding more than once).
             let fired = certificate.findings
-            for (position, finding) in fired.enumerated()
-            where !fired[..<position].contains(where: { $0.ruleId == finding.ruleId }) {
-                ruleFailures[finding.ruleId, default: 0] += 1
+            if fired.count <= 16 {
+                for (position, finding) in fired.enumerated()
+                where !fired[..<position].contains(where: { $0.ruleId == finding.ruleId }) {
+                    ruleFailures[finding.ruleId, default: 0] += 1
+                }
+            } else {
+                // Many findings (a merged report can hold any number): no quadratic search.
+                for id in Set(fired.map(\.ruleId)) {
+                    ruleFailures[id, default: 0] += 1
+                }
             }
             for finding in certificate.findings {
                 if finding.suppression == nil {

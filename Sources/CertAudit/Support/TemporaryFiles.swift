@@ -1,14 +1,21 @@
 import CCertAuditOpenSSL
+import Synchronization
 
 /// Files written under a temporary name (reports, the facts cache, staged replacements) that a signal
 /// must not leave behind, and the critical sections a signal waits for (see tempfiles.c).
 public enum TemporaryFiles {
+    /// Registered paths and their slots in the C registry.
+    private static let slots = Mutex<[String: Int32]>([:])
+
     static func register(_ path: String) {
-        _ = ca_tempfile_register(path)
+        let slot = ca_tempfile_register(path)
+        guard slot >= 0 else { return }
+        slots.withLock { $0[path] = slot }
     }
 
     static func unregister(_ path: String) {
-        ca_tempfile_unregister(path)
+        guard let slot = slots.withLock({ $0.removeValue(forKey: path) }) else { return }
+        ca_tempfile_unregister(slot)
     }
 
     /// SIGINT, SIGTERM, SIGHUP and SIGQUIT remove the registered files, then stop the process as the

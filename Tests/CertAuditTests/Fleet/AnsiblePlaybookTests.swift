@@ -12,7 +12,7 @@ import Testing
     static let playbook = Fixtures.repositoryRoot + "/contrib/ansible/certaudit-fleet.yml"
 
     /// host1: a KeyUsage-broken certificate; host2: a good one; host3: an expired one and a truncated PEM.
-    static func fleet(extraHosts: String = "") -> (folder: String, inventory: String) {
+    static func fleet(extraHosts: String = "", allVars: String = "") -> (folder: String, inventory: String) {
         let folder = Fixtures.temporaryDirectory()
         let files = [
             "host1": ["tls/ec-p384-ku-no-ds.crt"], "host2": ["tls/good-rsa.crt"], "host3": ["tls/expired.crt", "bad/truncated.pem"],
@@ -34,6 +34,7 @@ import Testing
             certaudit_binary=\(Fixtures.executable)
             certaudit_controller_binary=\(Fixtures.executable)
             certaudit_report_dir=\(folder)/reports
+            \(allVars.replacingOccurrences(of: "FOLDER", with: folder))
 
             """, to: inventory)
         return (folder, inventory)
@@ -50,7 +51,10 @@ import Testing
 
     @Test func thePlaybookScansEachHostAndMergesTheirReports() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.ansible), "run scripts/install-system-deps (installs ansible-core)")
-        let (folder, inventory) = Self.fleet()
+        // [all:vars] values reach the play as strings: lists given there are JSON.
+        let (folder, inventory) = Self.fleet(
+            allVars: #"certaudit_scan_args=["--profile", "browser"]"# + "\n"
+                + #"certaudit_fleet_reports=["html:FOLDER/reports/fleet.html", "markdown:FOLDER/reports/fleet.md", "sarif:FOLDER/reports/fleet.sarif"]"#)
         try FileManager.default.createDirectory(atPath: folder + "/tmp", withIntermediateDirectories: true)
         let run = Self.play(folder, inventory)
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
@@ -64,6 +68,7 @@ import Testing
         }
         let fleet = try MergeTests.json(folder + "/reports/fleet.json")
         #expect((fleet["hosts"] as? [JSON])?.compactMap { $0["host"] as? String }.sorted() == ["host1", "host2", "host3"])
+        #expect((fleet["hosts"] as? [JSON])?.allSatisfy { $0["profiles"] as? [String] == ["browser"] } == true)
         let merged = try #require(fleet["certificates"] as? [JSON])
         #expect(merged.count == certificates && certificates == 3)
         #expect(merged.contains { $0["host"] as? String == "host1" && $0["path"] as? String == folder + "/host1/ec-p384-ku-no-ds.crt" })
@@ -94,5 +99,8 @@ import Testing
         let fleet = try MergeTests.json(folder + "/reports/fleet.json")
         #expect((fleet["hosts"] as? [JSON])?.count == 3)
         #expect(!FileManager.default.fileExists(atPath: folder + "/reports/host4.json"))
+        // The failed host's private folder is removed too.
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder + "/tmp").filter { $0.hasSuffix(".certaudit") }
+        #expect(left.isEmpty, "\(left)")
     }
 }

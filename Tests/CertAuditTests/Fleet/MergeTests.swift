@@ -252,12 +252,43 @@ import Testing
         #expect((report["certificates"] as? [JSON])?.count == 1 && (report["certificates"] as? [JSON])?.first?["host"] as? String == "veeam01")
         // The reports are inputs of the fleet report: problems without a host.
         #expect(errors.filter { $0["host"] == nil }.count == 5)
+        // Merged again, the unreadable reports stay inputs of the merge, not a host.
+        Self.merge(["--format", "json", "--output", folder + "/again.json", folder + "/fleet.json"])
+        let again = try Self.json(folder + "/again.json")
+        #expect(((again["summary"] as? JSON)?["hosts"] as? [JSON])?.compactMap { $0["host"] as? String } == ["veeam01"])
+        #expect(((again["errors"] as? [JSON]) ?? []).filter { $0["host"] == nil }.count == 5)
 
         // Past --max-report-size a report is not read.
         Fixtures.write(String(repeating: " ", count: 4096) + "{}", to: folder + "/big.json")
         let big = Self.merge(["--format", "json", "--max-report-size", "2K", folder + "/big.json"])
         #expect(big.status == 3)
         #expect(big.stdout.contains("\"code\":\"report.too-large\""), "\(big.stdout)")
+    }
+
+    /// Text from another host is escaped as a scan's own is: a rule id or curve name with terminal
+    /// escapes or Markdown syntax reaches neither the terminal nor the table raw.
+    @Test func textFromAHostIsEscaped() throws {
+        var report = try Self.json(Self.fleet.reports[0])
+        var certificates = try #require(report["certificates"] as? [JSON])
+        let index = try #require(certificates.firstIndex { !(($0["findings"] as? [JSON]) ?? []).isEmpty })
+        var findings = try #require(certificates[index]["findings"] as? [JSON])
+        findings[0]["ruleId"] = "evil\u{1b}[2J`|\nrule"
+        certificates[index]["findings"] = findings
+        var key = try #require(certificates[index]["key"] as? JSON)
+        key["algorithm"] = "ec"
+        key["curve"] = "p256\u{1b}]52;c;aGk=\u{07}"
+        certificates[index]["key"] = key
+        report["certificates"] = certificates
+        let folder = Fixtures.temporaryDirectory()
+        try JSONSerialization.data(withJSONObject: report).write(to: URL(fileURLWithPath: folder + "/evil.json"))
+        Self.merge(["--output", folder + "/fleet.txt", "--report", "markdown:" + folder + "/fleet.md", folder + "/evil.json"])
+        let text = try #require(FileManager.default.contents(atPath: folder + "/fleet.txt"))
+        let markdown = try #require(FileManager.default.contents(atPath: folder + "/fleet.md"))
+        #expect(!text.contains(0x1b) && !markdown.contains(0x1b) && !text.contains(0x07))
+        #expect(Self.text(folder + "/fleet.txt").contains("evil\\x1b[2J"))
+        // The Markdown finding row stays one row of five cells.
+        let row = try #require(Self.text(folder + "/fleet.md").split(separator: "\n").first { $0.contains("evil") && $0.contains("web01:") })
+        #expect(row.replacingOccurrences(of: "\\|", with: "").filter { $0 == "|" }.count == 6, "\(row)")
     }
 
     @Test func mergeRefusesPrometheusAndBadSizes() {
