@@ -31,27 +31,27 @@ public final class JSONReport: ReportWriter {
                 json.beginObject()
                 json.field("host", host.name)
                 json.field("toolVersion", host.toolVersion)
-                json.field("referenceTime", host.referenceTime.iso8601)
-                json.key("roots")
-                json.strings(host.roots)
-                json.key("profiles")
-                json.strings(host.profiles)
-                json.field("configuration", host.configuration)
+                writeRun(host.referenceTime, roots: host.roots, profiles: host.profiles, configuration: host.configuration)
                 json.endObject()
             }
             json.endArray()
         } else {
             json.field("host", header.host)
         }
-        json.field("referenceTime", header.referenceTime.iso8601)
-        json.key("roots")
-        json.strings(header.roots)
-        json.key("profiles")
-        json.strings(header.profiles)
-        json.field("configuration", header.configuration)
+        writeRun(header.referenceTime, roots: header.roots, profiles: header.profiles, configuration: header.configuration)
         json.key("certificates")
         json.beginArray()
         output.write(bytes: json.take())
+    }
+
+    /// `referenceTime`, `roots`, `profiles`, `configuration`: what a run was (the scan's, or a host's in a fleet report).
+    private func writeRun(_ referenceTime: UnixTime, roots: [String], profiles: [String], configuration: String?) {
+        json.field("referenceTime", referenceTime.iso8601)
+        json.key("roots")
+        json.strings(roots)
+        json.key("profiles")
+        json.strings(profiles)
+        json.field("configuration", configuration)
     }
 
     public var renderer: @Sendable (InputResult) -> [UInt8] {
